@@ -44,8 +44,7 @@ is_empty(const char *s)
 
 /* Returns a new LQ_INVALID_ARGUMENT error for the field named by 'fmt'
  * (relative to b->prefix) with message 'msg'. */
-static struct lq_error *
-field_error(const struct builder *b, const char *msg, const char *fmt, ...)
+static struct lq_error *field_error(const struct builder *b, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static struct lq_error *
@@ -120,9 +119,8 @@ addr_check_message(const struct ipam_subnet *s, enum addr_check check, const cha
     return xstrdup("is valid");
 }
 
-static struct lq_error *
-addr_error(const struct builder *b, enum addr_check check, const char *text, const char *fmt,
-           ...) __attribute__((format(printf, 4, 5)));
+static struct lq_error *addr_error(const struct builder *b, enum addr_check check, const char *text,
+                                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static struct lq_error *
 addr_error(const struct builder *b, enum addr_check check, const char *text, const char *fmt, ...)
@@ -285,8 +283,8 @@ build_pools(struct builder *b, struct indexed_pool **pools_out, size_t *n_out)
                 net_addr_compare(&q->start, &p->end) <= 0) {
                 char msg[64];
                 snprintf(msg, sizeof msg, "overlaps %s[%zu]", b->pools_field, pools[i].index);
-                struct lq_error *err = field_error(b, msg, "%s[%zu]", b->pools_field,
-                                                   pools[j].index);
+                struct lq_error *err =
+                    field_error(b, msg, "%s[%zu]", b->pools_field, pools[j].index);
                 free(pools);
                 return err;
             }
@@ -328,7 +326,9 @@ build_reserved(struct builder *b)
         } else if (check != ADDR_OK) {
             err = addr_error(b, check, text ? text : "", "%s[%zu]", rf, i);
         } else if (net_addr_equals(&r[n].addr, &b->s->gateway)) {
-            char *msg = xasprintf("'%s' is the gateway", text);
+            char cidr[NET_CIDR_STRLEN];
+            char *msg =
+                xasprintf("'%s' is the gateway of %s", text, net_cidr_format(&b->s->cidr, cidr));
             err = field_error(b, msg, "%s[%zu]", rf, i);
             free(msg);
         }
@@ -377,7 +377,7 @@ add_pool(struct ipam_subnet *s, size_t *allocated, const struct net_addr *start,
         *allocated = *allocated ? 2 * *allocated : 4;
         s->pools = xrealloc(s->pools, *allocated * sizeof *s->pools);
     }
-    s->pools[s->n_pools++] = (struct ipam_pool){ *start, *end };
+    s->pools[s->n_pools++] = (struct ipam_pool){*start, *end};
 }
 
 static int
@@ -493,7 +493,9 @@ ipam_subnet_new(const struct ipam_subnet_spec *spec, const char *prefix, struct 
     struct builder b = {
         .spec = spec,
         .prefix = prefix,
-        .subnet_field = spec->subnet_field ? spec->subnet_field : v4 ? "ipv4Subnet" : "ipv6Subnet",
+        .subnet_field = spec->subnet_field ? spec->subnet_field
+                        : v4               ? "ipv4Subnet"
+                                           : "ipv6Subnet",
         .gateway_field = spec->gateway_field ? spec->gateway_field
                          : v4                ? "ipv4Gateway"
                                              : "ipv6Gateway",
@@ -665,7 +667,7 @@ ipam_next_free(const struct ipam_subnet *subnet, ipam_is_used_func *is_used, voi
         }
     }
 
-    struct scan sc = { .s = subnet, .is_used = is_used, .aux = aux };
+    struct scan sc = {.s = subnet, .is_used = is_used, .aux = aux};
     int found = 0;
     for (size_t k = 0; k < n && !found; k++) {
         const struct ipam_pool *pool = &subnet->pools[(p + k) % n];

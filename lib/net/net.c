@@ -42,7 +42,7 @@ addr_set_value(int family, u128 v, struct net_addr *out)
     memset(out, 0, sizeof *out);
     out->family = family;
     for (int i = family_bytes(family) - 1; i >= 0; i--) {
-        out->b[i] = (uint8_t) v;
+        out->b[i] = (uint8_t)v;
         v >>= 8;
     }
 }
@@ -50,7 +50,7 @@ addr_set_value(int family, u128 v, struct net_addr *out)
 static u128
 family_max(int family)
 {
-    return family == AF_INET ? 0xffffffffu : ~(u128) 0;
+    return family == AF_INET ? 0xffffffffu : ~(u128)0;
 }
 
 static int
@@ -81,12 +81,12 @@ parse_ipv4(const char *s, size_t len, uint8_t out[4])
             if (++digits > 3) {
                 return false;
             }
-            v = v * 10 + (unsigned int) (s[i++] - '0');
+            v = v * 10 + (unsigned int)(s[i++] - '0');
         }
         if (!digits || v > 255) {
             return false;
         }
-        out[part] = (uint8_t) v;
+        out[part] = (uint8_t)v;
         if (part < 3) {
             if (i >= len || s[i] != '.') {
                 return false;
@@ -120,7 +120,7 @@ parse_ipv6(const char *s, uint8_t out[16])
             if (++digits > 4) {
                 return false;
             }
-            v = (v << 4) | (unsigned int) h;
+            v = (v << 4) | (unsigned int)h;
         }
         if (*p == '.') {
             /* Embedded IPv4 ends the address and fills two groups. */
@@ -128,14 +128,14 @@ parse_ipv6(const char *s, uint8_t out[16])
             if (n > 6 || !parse_ipv4(start, strlen(start), b4)) {
                 return false;
             }
-            groups[n++] = (uint16_t) (b4[0] << 8 | b4[1]);
-            groups[n++] = (uint16_t) (b4[2] << 8 | b4[3]);
+            groups[n++] = (uint16_t)(b4[0] << 8 | b4[1]);
+            groups[n++] = (uint16_t)(b4[2] << 8 | b4[3]);
             break;
         }
         if (!digits || n == 8) {
             return false;
         }
-        groups[n++] = (uint16_t) v;
+        groups[n++] = (uint16_t)v;
         if (*p == '\0') {
             break;
         } else if (*p != ':') {
@@ -160,13 +160,13 @@ parse_ipv6(const char *s, uint8_t out[16])
     int tail = gap >= 0 ? n - gap : 0;
     int head = n - tail;
     for (int i = 0; i < head; i++) {
-        out[2 * i] = (uint8_t) (groups[i] >> 8);
-        out[2 * i + 1] = (uint8_t) groups[i];
+        out[2 * i] = (uint8_t)(groups[i] >> 8);
+        out[2 * i + 1] = (uint8_t)groups[i];
     }
     for (int i = 0; i < tail; i++) {
         int g = 8 - tail + i;
-        out[2 * g] = (uint8_t) (groups[head + i] >> 8);
-        out[2 * g + 1] = (uint8_t) groups[head + i];
+        out[2 * g] = (uint8_t)(groups[head + i] >> 8);
+        out[2 * g + 1] = (uint8_t)groups[head + i];
     }
     return true;
 }
@@ -214,7 +214,7 @@ net_addr_to_string(const struct net_addr *a, char buf[NET_ADDR_STRLEN])
         return buf;
     }
 
-    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (!memcmp(b, mapped, sizeof mapped)) {
         snprintf(buf, NET_ADDR_STRLEN, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
         return buf;
@@ -222,7 +222,7 @@ net_addr_to_string(const struct net_addr *a, char buf[NET_ADDR_STRLEN])
 
     unsigned int g[8];
     for (int i = 0; i < 8; i++) {
-        g[i] = (unsigned int) b[2 * i] << 8 | b[2 * i + 1];
+        g[i] = (unsigned int)b[2 * i] << 8 | b[2 * i + 1];
     }
     /* RFC 5952 4.2: compress the longest run of two or more zero groups,
      * the first one on a tie. */
@@ -299,7 +299,7 @@ net_addr_compare(const struct net_addr *a, const struct net_addr *b)
     if (a->family != b->family) {
         return a->family == AF_INET ? -1 : b->family == AF_INET ? 1 : a->family - b->family;
     }
-    return memcmp(a->b, b->b, (size_t) family_bytes(a->family));
+    return memcmp(a->b, b->b, (size_t)family_bytes(a->family));
 }
 
 bool
@@ -340,7 +340,7 @@ net_addr_diff(const struct net_addr *lo, const struct net_addr *hi, uint64_t *ou
     if (h < l || h - l > UINT64_MAX) {
         return false;
     }
-    *out = (uint64_t) (h - l);
+    *out = (uint64_t)(h - l);
     return true;
 }
 
@@ -363,7 +363,7 @@ parse_cidr_any(const char *s, struct net_cidr *out)
         return false;
     }
     char addr[NET_ADDR_STRLEN];
-    memcpy(addr, s, (size_t) (slash - s));
+    memcpy(addr, s, (size_t)(slash - s));
     addr[slash - s] = '\0';
 
     struct net_cidr c;
@@ -428,7 +428,7 @@ make_mask(int family, int plen, uint8_t mask[16])
 {
     memset(mask, 0, 16);
     for (int i = 0; i < family_bytes(family); i++, plen -= 8) {
-        mask[i] = plen >= 8 ? 0xff : plen > 0 ? (uint8_t) (0xff << (8 - plen)) : 0;
+        mask[i] = plen >= 8 ? 0xff : plen > 0 ? (uint8_t)(0xff << (8 - plen)) : 0;
     }
 }
 
@@ -437,7 +437,7 @@ net_cidr_from_addr(const struct net_addr *a, int plen, struct net_cidr *out)
 {
     uint8_t mask[16];
     make_mask(a->family, plen, mask);
-    struct net_cidr c = { .addr = *a, .plen = plen };
+    struct net_cidr c = {.addr = *a, .plen = plen};
     for (int i = 0; i < 16; i++) {
         c.addr.b[i] &= mask[i];
     }
@@ -477,7 +477,7 @@ net_cidr_last(const struct net_cidr *c, struct net_addr *out)
     make_mask(c->addr.family, c->plen, mask);
     struct net_addr a = c->addr;
     for (int i = 0; i < family_bytes(a.family); i++) {
-        a.b[i] |= (uint8_t) ~mask[i];
+        a.b[i] |= (uint8_t)~mask[i];
     }
     *out = a;
 }
@@ -524,7 +524,7 @@ uint64_t
 net_cidr_size(const struct net_cidr *c)
 {
     int host_bits = net_family_bits(c->addr.family) - c->plen;
-    return host_bits >= 64 ? UINT64_MAX : (uint64_t) 1 << host_bits;
+    return host_bits >= 64 ? UINT64_MAX : (uint64_t)1 << host_bits;
 }
 
 uint64_t
@@ -534,9 +534,9 @@ net_cidr_host_count(const struct net_cidr *c)
     if (host_bits >= 64) {
         return UINT64_MAX; /* Exact for /64 (2^64 - 1), saturated above. */
     } else if (c->addr.family == AF_INET) {
-        return host_bits >= 2 ? ((uint64_t) 1 << host_bits) - 2 : (uint64_t) 1 << host_bits;
+        return host_bits >= 2 ? ((uint64_t)1 << host_bits) - 2 : (uint64_t)1 << host_bits;
     }
-    return host_bits ? ((uint64_t) 1 << host_bits) - 1 : 1;
+    return host_bits ? ((uint64_t)1 << host_bits) - 1 : 1;
 }
 
 /* True if the first 'plen' bits of 'a' and 'b' are equal. */
@@ -544,10 +544,10 @@ static bool
 prefix_equal(const uint8_t *a, const uint8_t *b, int plen)
 {
     int whole = plen / 8, rest = plen % 8;
-    if (memcmp(a, b, (size_t) whole)) {
+    if (memcmp(a, b, (size_t)whole)) {
         return false;
     }
-    uint8_t mask = (uint8_t) (0xff << (8 - rest));
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
     return !rest || !((a[whole] ^ b[whole]) & mask);
 }
 
@@ -619,7 +619,7 @@ net_mac_parse(const char *s, struct net_mac *out)
         if (lo < 0 || p[2] != (i < 5 ? sep : '\0')) {
             return false;
         }
-        m.b[i] = (uint8_t) (hi << 4 | lo);
+        m.b[i] = (uint8_t)(hi << 4 | lo);
     }
     *out = m;
     return true;
@@ -637,7 +637,7 @@ void
 net_mac_generate(struct net_mac *out, const uint8_t random[6])
 {
     memcpy(out->b, random, 6);
-    out->b[0] = (uint8_t) ((out->b[0] & ~0x01) | 0x02);
+    out->b[0] = (uint8_t)((out->b[0] & ~0x01) | 0x02);
 }
 
 void
@@ -646,7 +646,7 @@ net_mac_generate_prefixed(struct net_mac *out, const uint8_t *prefix, int n_pref
 {
     n_prefix = n_prefix < 0 ? 0 : n_prefix > 6 ? 6 : n_prefix;
     memcpy(out->b, random, 6);
-    memcpy(out->b, prefix, (size_t) n_prefix);
+    memcpy(out->b, prefix, (size_t)n_prefix);
 }
 
 bool
@@ -658,7 +658,7 @@ net_mac_is_multicast(const struct net_mac *m)
 bool
 net_mac_is_broadcast(const struct net_mac *m)
 {
-    static const uint8_t ones[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    static const uint8_t ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     return !memcmp(m->b, ones, 6);
 }
 

@@ -40,9 +40,9 @@ assert_addr_string(const struct net_addr *a, const char *expected)
 static void
 test_ipv4_parse(void **state)
 {
-    (void) state;
-    static const char *good[] = { "0.0.0.0", "10.0.0.1", "255.255.255.255", "192.168.100.20",
-                                  "1.2.3.4" };
+    (void)state;
+    static const char *good[] = {"0.0.0.0", "10.0.0.1", "255.255.255.255", "192.168.100.20",
+                                 "1.2.3.4"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         struct net_addr a;
         assert_true(net_addr_parse(good[i], &a));
@@ -61,11 +61,10 @@ test_ipv4_parse(void **state)
     }
 
     static const char *bad[] = {
-        "",          "1",          "1.2.3",       "1.2.3.4.5",   "256.1.1.1",  "1.2.3.256",
-        "010.1.1.1", "1.02.3.4",   "1.2.3.00",    "00.1.1.1",    " 1.2.3.4",   "1.2.3.4 ",
-        "1.2.3.4x",  "1..3.4",     ".1.2.3",      "1.2.3.",      "1.2.3.4/24", "0x1.2.3.4",
-        "+1.2.3.4",  "1.2.3.-4",   "1234.1.1.1",  "1.2.3.4\n",   "a.b.c.d",    "1.2.3.4.",
-        "1,2,3,4",   "999.0.0.0",  "1.2.3.0255",
+        "",          "1",        "1.2.3",      "1.2.3.4.5", "256.1.1.1", "1.2.3.256",  "010.1.1.1",
+        "1.02.3.4",  "1.2.3.00", "00.1.1.1",   " 1.2.3.4",  "1.2.3.4 ",  "1.2.3.4x",   "1..3.4",
+        ".1.2.3",    "1.2.3.",   "1.2.3.4/24", "0x1.2.3.4", "+1.2.3.4",  "1.2.3.-4",   "1234.1.1.1",
+        "1.2.3.4\n", "a.b.c.d",  "1.2.3.4.",   "1,2,3,4",   "999.0.0.0", "1.2.3.0255",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct net_addr a;
@@ -80,36 +79,36 @@ test_ipv4_parse(void **state)
 static void
 test_ipv6_parse_format(void **state)
 {
-    (void) state;
+    (void)state;
     /* input, canonical RFC 5952 form */
     static const char *cases[][2] = {
-        { "::", "::" },
-        { "::1", "::1" },
-        { "1::", "1::" },
-        { "0:0:0:0:0:0:0:0", "::" },
-        { "0:0:0:0:0:0:0:1", "::1" },
-        { "2001:DB8::1", "2001:db8::1" },
-        { "2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1" },
-        { "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1" },     /* First of equal runs. */
-        { "2001:db8:0:0:0:1:0:0", "2001:db8::1:0:0" },       /* Longest run wins. */
-        { "2001:0:0:1:0:0:0:1", "2001:0:0:1::1" },           /* Longest run wins. */
-        { "2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1" },  /* One zero group stays. */
-        { "2001:db8::0:1", "2001:db8::1" },
-        { "fe80::1:2", "fe80::1:2" },
-        { "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8" },
-        { "1:2:3:4:5:6::8", "1:2:3:4:5:6:0:8" },             /* "::" for one group is legal input. */
-        { "FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
-        { "::ffff:192.0.2.1", "::ffff:192.0.2.1" },
-        { "::ffff:c000:0201", "::ffff:192.0.2.1" },
-        { "64:ff9b::192.0.2.33", "64:ff9b::c000:221" },
-        { "::192.0.2.1", "::c000:201" },
-        { "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304" },
-        { "fd00:0:0:1::", "fd00:0:0:1::" },
-        { "0:0:1::", "0:0:1::" },
-        { "1:0:0:0:0:0:0:0", "1::" },
-        { "0:1:0:0:0:0:0:0", "0:1::" },
-        { "0:0:0:0:0:0:0:1", "::1" },
-        { "1:0:1:0:1:0:1:0", "1:0:1:0:1:0:1:0" },
+        {"::", "::"},
+        {"::1", "::1"},
+        {"1::", "1::"},
+        {"0:0:0:0:0:0:0:0", "::"},
+        {"0:0:0:0:0:0:0:1", "::1"},
+        {"2001:DB8::1", "2001:db8::1"},
+        {"2001:0db8:0000:0000:0000:0000:0000:0001", "2001:db8::1"},
+        {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},    /* First of equal runs. */
+        {"2001:db8:0:0:0:1:0:0", "2001:db8::1:0:0"},      /* Longest run wins. */
+        {"2001:0:0:1:0:0:0:1", "2001:0:0:1::1"},          /* Longest run wins. */
+        {"2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"}, /* One zero group stays. */
+        {"2001:db8::0:1", "2001:db8::1"},
+        {"fe80::1:2", "fe80::1:2"},
+        {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
+        {"1:2:3:4:5:6::8", "1:2:3:4:5:6:0:8"}, /* "::" for one group is legal input. */
+        {"FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+        {"::ffff:192.0.2.1", "::ffff:192.0.2.1"},
+        {"::ffff:c000:0201", "::ffff:192.0.2.1"},
+        {"64:ff9b::192.0.2.33", "64:ff9b::c000:221"},
+        {"::192.0.2.1", "::c000:201"},
+        {"1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"},
+        {"fd00:0:0:1::", "fd00:0:0:1::"},
+        {"0:0:1::", "0:0:1::"},
+        {"1:0:0:0:0:0:0:0", "1::"},
+        {"0:1:0:0:0:0:0:0", "0:1::"},
+        {"0:0:0:0:0:0:0:1", "::1"},
+        {"1:0:1:0:1:0:1:0", "1:0:1:0:1:0:1:0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct net_addr a, b;
@@ -169,13 +168,13 @@ test_ipv6_parse_format(void **state)
 static void
 test_ipv6_format_exhaustive(void **state)
 {
-    (void) state;
+    (void)state;
     for (int mask = 0; mask < 256; mask++) {
-        struct net_addr a = { .family = AF_INET6 };
+        struct net_addr a = {.family = AF_INET6};
         for (int g = 0; g < 8; g++) {
             if (mask & (1 << g)) {
                 a.b[2 * g] = 0x0a;
-                a.b[2 * g + 1] = (uint8_t) g;
+                a.b[2 * g + 1] = (uint8_t)g;
             }
         }
         char ours[NET_ADDR_STRLEN], theirs[INET6_ADDRSTRLEN];
@@ -196,7 +195,7 @@ test_ipv6_format_exhaustive(void **state)
 static void
 test_parse_family(void **state)
 {
-    (void) state;
+    (void)state;
     struct net_addr a;
     assert_true(net_addr_parse_family("10.0.0.1", AF_INET, &a));
     assert_false(net_addr_parse_family("10.0.0.1", AF_INET6, &a));
@@ -213,7 +212,7 @@ test_parse_family(void **state)
 static void
 test_compare(void **state)
 {
-    (void) state;
+    (void)state;
     struct net_addr a = addr("10.0.0.1"), b = addr("10.0.0.2"), c = addr("9.255.255.255");
     struct net_addr v6 = addr("::"), v6b = addr("::1");
     assert_true(net_addr_compare(&a, &b) < 0);
@@ -234,7 +233,7 @@ test_compare(void **state)
     struct net_addr u;
     net_addr_from_u32(0x0a000102, &u);
     assert_addr_string(&u, "10.0.1.2");
-    const uint8_t raw[4] = { 192, 168, 1, 1 };
+    const uint8_t raw[4] = {192, 168, 1, 1};
     net_addr_from_ipv4(raw, &u);
     assert_addr_string(&u, "192.168.1.1");
 }
@@ -242,7 +241,7 @@ test_compare(void **state)
 static void
 test_arithmetic(void **state)
 {
-    (void) state;
+    (void)state;
     struct net_addr a = addr("10.0.0.255"), out;
     assert_true(net_addr_add(&a, 1, &out));
     assert_addr_string(&out, "10.0.1.0");
@@ -295,10 +294,10 @@ test_arithmetic(void **state)
 static void
 test_cidr_parse(void **state)
 {
-    (void) state;
-    static const char *good[] = { "10.0.0.0/8",     "10.0.0.0/24", "0.0.0.0/0",    "1.2.3.4/32",
-                                  "10.0.0.128/25",  "::/0",        "fd00::/8",     "2001:db8::/32",
-                                  "2001:db8::1/128", "fd00:0:0:1::/64" };
+    (void)state;
+    static const char *good[] = {"10.0.0.0/8",      "10.0.0.0/24",    "0.0.0.0/0", "1.2.3.4/32",
+                                 "10.0.0.128/25",   "::/0",           "fd00::/8",  "2001:db8::/32",
+                                 "2001:db8::1/128", "fd00:0:0:1::/64"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         struct net_cidr c;
         char buf[NET_CIDR_STRLEN];
@@ -317,11 +316,28 @@ test_cidr_parse(void **state)
     assert_false(net_cidr_is_ipv4(&c));
 
     static const char *malformed[] = {
-        "10.0.0.0",    "10.0.0.0/",    "10.0.0.0/33",  "10.0.0.0/-1", "10.0.0.0/+8",
-        "10.0.0.0/08", "10.0.0.0/8 ",  " 10.0.0.0/8",  "10.0.0.0/8/8", "10.0.0/8",
-        "010.0.0.0/8", "/8",           "::/129",       "::/1280",     "fd00::/064",
-        "10.0.0.0/8x", "10.0.0.0/1e1", "",             "/",           "fd00::%eth0/64",
-        "10.0.0.0\\8", "10.0.0.0/0x8",
+        "10.0.0.0",
+        "10.0.0.0/",
+        "10.0.0.0/33",
+        "10.0.0.0/-1",
+        "10.0.0.0/+8",
+        "10.0.0.0/08",
+        "10.0.0.0/8 ",
+        " 10.0.0.0/8",
+        "10.0.0.0/8/8",
+        "10.0.0/8",
+        "010.0.0.0/8",
+        "/8",
+        "::/129",
+        "::/1280",
+        "fd00::/064",
+        "10.0.0.0/8x",
+        "10.0.0.0/1e1",
+        "",
+        "/",
+        "fd00::%eth0/64",
+        "10.0.0.0\\8",
+        "10.0.0.0/0x8",
         "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255x/64",
     };
     for (size_t i = 0; i < sizeof malformed / sizeof *malformed; i++) {
@@ -335,13 +351,13 @@ test_cidr_parse(void **state)
 
     /* Host bits: rejected, but distinguishable and with the network. */
     static const char *host_bits[][2] = {
-        { "10.0.0.1/24", "10.0.0.0/24" },
-        { "10.0.0.128/24", "10.0.0.0/24" },
-        { "10.1.2.3/8", "10.0.0.0/8" },
-        { "10.0.0.1/31", "10.0.0.0/31" },
-        { "1.2.3.4/0", "0.0.0.0/0" },
-        { "fd00::1/64", "fd00::/64" },
-        { "2001:db8:1:2:3::/63", "2001:db8:1:2::/63" },
+        {"10.0.0.1/24", "10.0.0.0/24"},
+        {"10.0.0.128/24", "10.0.0.0/24"},
+        {"10.1.2.3/8", "10.0.0.0/8"},
+        {"10.0.0.1/31", "10.0.0.0/31"},
+        {"1.2.3.4/0", "0.0.0.0/0"},
+        {"fd00::1/64", "fd00::/64"},
+        {"2001:db8:1:2:3::/63", "2001:db8:1:2::/63"},
     };
     for (size_t i = 0; i < sizeof host_bits / sizeof *host_bits; i++) {
         assert_false(net_cidr_parse(host_bits[i][0], &c));
@@ -359,7 +375,7 @@ test_cidr_parse(void **state)
 static void
 test_cidr_bounds(void **state)
 {
-    (void) state;
+    (void)state;
     struct net_cidr c = cidr("10.0.0.0/24");
     struct net_addr a;
     char buf[NET_ADDR_STRLEN];
@@ -384,14 +400,14 @@ test_cidr_bounds(void **state)
         const char *cidr, *last, *mask;
         uint64_t size, hosts;
     } v4[] = {
-        { "0.0.0.0/0", "255.255.255.255", "0.0.0.0", 1ull << 32, (1ull << 32) - 2 },
-        { "10.0.0.0/8", "10.255.255.255", "255.0.0.0", 1 << 24, (1 << 24) - 2 },
-        { "172.16.0.0/12", "172.31.255.255", "255.240.0.0", 1 << 20, (1 << 20) - 2 },
-        { "192.168.4.0/22", "192.168.7.255", "255.255.252.0", 1024, 1022 },
-        { "10.0.0.64/26", "10.0.0.127", "255.255.255.192", 64, 62 },
-        { "10.0.0.4/30", "10.0.0.7", "255.255.255.252", 4, 2 },
-        { "10.0.0.4/31", "10.0.0.5", "255.255.255.254", 2, 2 },
-        { "10.0.0.4/32", "10.0.0.4", "255.255.255.255", 1, 1 },
+        {"0.0.0.0/0", "255.255.255.255", "0.0.0.0", 1ull << 32, (1ull << 32) - 2},
+        {"10.0.0.0/8", "10.255.255.255", "255.0.0.0", 1 << 24, (1 << 24) - 2},
+        {"172.16.0.0/12", "172.31.255.255", "255.240.0.0", 1 << 20, (1 << 20) - 2},
+        {"192.168.4.0/22", "192.168.7.255", "255.255.252.0", 1024, 1022},
+        {"10.0.0.64/26", "10.0.0.127", "255.255.255.192", 64, 62},
+        {"10.0.0.4/30", "10.0.0.7", "255.255.255.252", 4, 2},
+        {"10.0.0.4/31", "10.0.0.5", "255.255.255.254", 2, 2},
+        {"10.0.0.4/32", "10.0.0.4", "255.255.255.255", 1, 1},
     };
     for (size_t i = 0; i < sizeof v4 / sizeof *v4; i++) {
         c = cidr(v4[i].cidr);
@@ -450,8 +466,8 @@ test_cidr_bounds(void **state)
     struct net_cidr d;
     a = addr("192.168.77.200");
     net_cidr_from_addr(&a, 20, &d);
-    assert_true(net_cidr_equals(&d, &(struct net_cidr){ addr("192.168.64.0"), 20 }));
-    assert_false(net_cidr_equals(&d, &(struct net_cidr){ addr("192.168.64.0"), 21 }));
+    assert_true(net_cidr_equals(&d, &(struct net_cidr){addr("192.168.64.0"), 20}));
+    assert_false(net_cidr_equals(&d, &(struct net_cidr){addr("192.168.64.0"), 21}));
     assert_true(net_plen_is_valid(AF_INET, 0));
     assert_true(net_plen_is_valid(AF_INET, 32));
     assert_false(net_plen_is_valid(AF_INET, 33));
@@ -464,7 +480,7 @@ test_cidr_bounds(void **state)
 static void
 test_cidr_contains_overlaps(void **state)
 {
-    (void) state;
+    (void)state;
     struct net_cidr c = cidr("10.0.0.0/24");
     struct net_addr in = addr("10.0.0.77"), edge = addr("10.0.0.255"), out = addr("10.0.1.0");
     struct net_addr below = addr("9.255.255.255"), v6 = addr("::a00:4d");
@@ -498,12 +514,12 @@ test_cidr_contains_overlaps(void **state)
         const char *a, *b;
         bool overlap;
     } pairs[] = {
-        { "10.0.0.0/24", "10.0.0.0/24", true },  { "10.0.0.0/8", "10.200.0.0/16", true },
-        { "10.0.0.0/24", "10.0.1.0/24", false }, { "10.0.0.0/23", "10.0.1.0/24", true },
-        { "10.0.0.0/25", "10.0.0.128/25", false }, { "0.0.0.0/0", "192.168.0.0/16", true },
-        { "fd00::/64", "fd00::/48", true },      { "fd00::/64", "fd00:0:0:1::/64", false },
-        { "10.0.0.0/8", "::/0", false },         { "::/0", "::/0", true },
-        { "10.0.0.4/32", "10.0.0.4/30", true },  { "10.0.0.4/32", "10.0.0.5/32", false },
+        {"10.0.0.0/24", "10.0.0.0/24", true},    {"10.0.0.0/8", "10.200.0.0/16", true},
+        {"10.0.0.0/24", "10.0.1.0/24", false},   {"10.0.0.0/23", "10.0.1.0/24", true},
+        {"10.0.0.0/25", "10.0.0.128/25", false}, {"0.0.0.0/0", "192.168.0.0/16", true},
+        {"fd00::/64", "fd00::/48", true},        {"fd00::/64", "fd00:0:0:1::/64", false},
+        {"10.0.0.0/8", "::/0", false},           {"::/0", "::/0", true},
+        {"10.0.0.4/32", "10.0.0.4/30", true},    {"10.0.0.4/32", "10.0.0.5/32", false},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         struct net_cidr x = cidr(pairs[i].a), y = cidr(pairs[i].b);
@@ -524,14 +540,14 @@ test_cidr_contains_overlaps(void **state)
 static void
 test_mac(void **state)
 {
-    (void) state;
+    (void)state;
     struct net_mac m;
     char buf[NET_MAC_STRLEN];
     assert_true(net_mac_parse("AA:bb:0C:dd:EE:ff", &m));
     assert_string_equal(net_mac_format(&m, buf), "aa:bb:0c:dd:ee:ff");
     assert_true(net_mac_parse("00-11-22-33-44-55", &m));
     assert_string_equal(net_mac_format(&m, buf), "00:11:22:33:44:55");
-    assert_true(net_mac_is_zero(&(struct net_mac){ { 0 } }));
+    assert_true(net_mac_is_zero(&(struct net_mac){{0}}));
     assert_false(net_mac_is_zero(&m));
 
     static const char *bad[] = {
@@ -577,11 +593,11 @@ test_mac(void **state)
 static void
 test_mac_generate(void **state)
 {
-    (void) state;
+    (void)state;
     /* Every first byte: the result is unicast and locally administered,
      * and the rest of the random input is used as is. */
     for (int first = 0; first < 256; first++) {
-        const uint8_t rnd[6] = { (uint8_t) first, 0x12, 0x34, 0x56, 0x78, (uint8_t) ~first };
+        const uint8_t rnd[6] = {(uint8_t)first, 0x12, 0x34, 0x56, 0x78, (uint8_t)~first};
         struct net_mac m;
         net_mac_generate(&m, rnd);
         assert_false(net_mac_is_multicast(&m));
@@ -592,14 +608,14 @@ test_mac_generate(void **state)
         assert_true(low == 0x2 || low == 0x6 || low == 0xa || low == 0xe);
         assert_memory_equal(m.b + 1, rnd + 1, 5);
     }
-    const uint8_t zero[6] = { 0 };
+    const uint8_t zero[6] = {0};
     struct net_mac m;
     char buf[NET_MAC_STRLEN];
     net_mac_generate(&m, zero);
     assert_string_equal(net_mac_format(&m, buf), "02:00:00:00:00:00");
 
-    const uint8_t prefix[3] = { 0xfa, 0x16, 0x3e };
-    const uint8_t rnd[6] = { 0xff, 0xff, 0xff, 0x01, 0x02, 0x03 };
+    const uint8_t prefix[3] = {0xfa, 0x16, 0x3e};
+    const uint8_t rnd[6] = {0xff, 0xff, 0xff, 0x01, 0x02, 0x03};
     net_mac_generate_prefixed(&m, prefix, 3, rnd);
     assert_string_equal(net_mac_format(&m, buf), "fa:16:3e:01:02:03");
     net_mac_generate_prefixed(&m, prefix, 0, rnd);
