@@ -281,10 +281,10 @@ build_pools(struct builder *b, struct indexed_pool **pools_out, size_t *n_out)
             const struct ipam_pool *p = &pools[i].pool, *q = &pools[j].pool;
             if (net_addr_compare(&p->start, &q->end) <= 0 &&
                 net_addr_compare(&q->start, &p->end) <= 0) {
-                char msg[64];
-                snprintf(msg, sizeof msg, "overlaps %s[%zu]", b->pools_field, pools[i].index);
+                char *msg = xasprintf("overlaps %s[%zu]", b->pools_field, pools[i].index);
                 struct lq_error *err =
                     field_error(b, msg, "%s[%zu]", b->pools_field, pools[j].index);
+                free(msg);
                 free(pools);
                 return err;
             }
@@ -355,9 +355,10 @@ build_reserved(struct builder *b)
     }
     if (dup != SIZE_MAX) {
         free(r);
-        char msg[64];
-        snprintf(msg, sizeof msg, "duplicates %s[%zu]", rf, orig);
-        return field_error(b, msg, "%s[%zu]", rf, dup);
+        char *msg = xasprintf("duplicates %s[%zu]", rf, orig);
+        struct lq_error *err = field_error(b, msg, "%s[%zu]", rf, dup);
+        free(msg);
+        return err;
     }
 
     b->s->reserved = xcalloc(n, sizeof *b->s->reserved);

@@ -680,3 +680,18 @@ net_mac_equals(const struct net_mac *a, const struct net_mac *b)
 {
     return !memcmp(a->b, b->b, 6);
 }
+
+bool
+net_addr_from_eui64(const struct net_cidr *prefix, const struct net_mac *m, struct net_addr *out)
+{
+    if (prefix->addr.family != AF_INET6 || prefix->plen > 64) {
+        return false;
+    }
+    struct net_addr a;
+    net_cidr_first(prefix, &a);
+    const uint8_t eui64[8] = {m->b[0] ^ 0x02, m->b[1], m->b[2], 0xff,
+                              0xfe,           m->b[3], m->b[4], m->b[5]};
+    memcpy(a.b + 8, eui64, sizeof eui64);
+    *out = a;
+    return true;
+}

@@ -162,4 +162,11 @@ bool net_mac_is_zero(const struct net_mac *m);
 bool net_mac_is_local(const struct net_mac *m);
 bool net_mac_equals(const struct net_mac *a, const struct net_mac *b);
 
+/* Sets '*out' to the SLAAC address of 'm' in 'prefix' (RFC 4291 appendix
+ * A: the prefix's upper 64 bits, then the modified EUI-64 of 'm'), the
+ * address OVN gives a port with dynamic IPv6 addressing. Returns false
+ * unless 'prefix' is IPv6 and at most /64. */
+bool net_addr_from_eui64(const struct net_cidr *prefix, const struct net_mac *m,
+                         struct net_addr *out);
+
 #endif

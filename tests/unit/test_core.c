@@ -14,7 +14,7 @@
 static void
 test_strmap(void **state)
 {
-    (void) state;
+    (void)state;
     struct strmap m = STRMAP_INITIALIZER;
     char keys[200][8];
     for (int i = 0; i < 200; i++) {
@@ -45,7 +45,7 @@ test_strmap(void **state)
 static void
 test_error(void **state)
 {
-    (void) state;
+    (void)state;
     struct lq_error *e = lq_error_new(LQ_INVALID_ARGUMENT, "ipv4Subnet", "'%s' is not a CIDR", "x");
     e = lq_error_prefix(lq_error_prefix(e, "ipConfig"), "spec");
     assert_string_equal(e->field, "spec.ipConfig.ipv4Subnet");
@@ -62,7 +62,7 @@ test_error(void **state)
 static void
 test_uuid(void **state)
 {
-    (void) state;
+    (void)state;
     char a[37], b[37];
     lq_uuid_generate(a);
     lq_uuid_generate(b);

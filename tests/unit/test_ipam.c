@@ -988,6 +988,18 @@ test_reserved_errors(void **state)
                  "start 10.0.0.20 is after end 10.0.0.10");
     spec.pools = NULL;
     expect_error(&spec, PREFIX, PREFIX ".reservedIps[0]", "'bad' is not an IP address");
+
+    /* Long caller-chosen field names are not truncated. */
+    const char *dups[] = {"10.0.0.7", "10.0.0.7"};
+    spec = (struct ipam_subnet_spec){
+        .family = AF_INET,
+        .cidr = "10.0.0.0/24",
+        .reserved = dups,
+        .n_reserved = 2,
+        .reserved_field = "addressesThatMustNeverBeHandedOutAutomatically",
+    };
+    expect_error(&spec, PREFIX, PREFIX ".addressesThatMustNeverBeHandedOutAutomatically[1]",
+                 "duplicates addressesThatMustNeverBeHandedOutAutomatically[0]");
 }
 
 static void

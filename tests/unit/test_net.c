@@ -622,6 +622,33 @@ test_mac_generate(void **state)
     assert_string_equal(net_mac_format(&m, buf), "ff:ff:ff:01:02:03");
 }
 
+static void
+test_eui64(void **state)
+{
+    (void)state;
+    static const char *cases[][3] = {
+        {"fd00::/64", "52:54:00:12:34:56", "fd00::5054:ff:fe12:3456"},
+        {"2001:db8:1:2::/64", "00:16:3e:aa:bb:cc", "2001:db8:1:2:216:3eff:feaa:bbcc"},
+        {"2001:db8::/48", "02:00:00:00:00:01", "2001:db8::ff:fe00:1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct net_cidr c;
+        struct net_mac m;
+        struct net_addr a;
+        assert_true(net_cidr_parse(cases[i][0], &c));
+        assert_true(net_mac_parse(cases[i][1], &m));
+        assert_true(net_addr_from_eui64(&c, &m, &a));
+        assert_addr_string(&a, cases[i][2]);
+        assert_true(net_cidr_contains_addr(&c, &a));
+    }
+    struct net_cidr c = cidr("fd00::/80");
+    struct net_mac m = {{0x52, 0x54, 0, 0x12, 0x34, 0x56}};
+    struct net_addr a;
+    assert_false(net_addr_from_eui64(&c, &m, &a));
+    c = cidr("10.0.0.0/8");
+    assert_false(net_addr_from_eui64(&c, &m, &a));
+}
+
 int
 main(void)
 {
@@ -637,6 +664,7 @@ main(void)
         cmocka_unit_test(test_cidr_contains_overlaps),
         cmocka_unit_test(test_mac),
         cmocka_unit_test(test_mac_generate),
+        cmocka_unit_test(test_eui64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
