@@ -1,0 +1,394 @@
+/* VirtualNetworkService. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipam.h"
+#include "log.h"
+#include "net.h"
+#include "pbjson.h"
+#include "reconcile.h"
+#include "svc.h"
+#include "translate.h"
+#include "util.h"
+#include "validate.h"
+
+/* A copy of the stored network with its status filled in; caller frees
+ * with protobuf_c_message_free_unpacked(). */
+static PB(VirtualNetwork) *
+network_view(const struct svc *svc, const struct store_network *sn)
+{
+    PB(VirtualNetwork) *net = (PB(VirtualNetwork) *) pbjson_clone(&sn->net->base);
+    PB(VirtualNetworkStatus) *st = xmalloc(sizeof *st);
+    limiquantix__network__v1__virtual_network_status__init(st);
+    net->status = st;
+    st->phase = reconciler_is_ready(svc->reconciler, sn->id) ? PB_NET_PHASE(READY)
+                                                             : PB_NET_PHASE(PENDING);
+    st->ovn_logical_switch = translate_switch_name(sn->id);
+    st->port_count = (uint32_t) sn->n_ports;
+    st->mtu = validate_network_mtu(net->spec, svc->physical_mtu);
+    st->ip_status = xmalloc(sizeof *st->ip_status);
+    limiquantix__network__v1__ip_allocation_status__init(st->ip_status);
+    if (sn->v4) {
+        uint64_t total = ipam_pool_size(sn->v4);
+        total = total > UINT32_MAX ? UINT32_MAX : total;
+        st->ip_status->ipv4_total = (uint32_t) total;
+        st->ip_status->ipv4_allocated = (uint32_t) sn->n_v4_alloc;
+        st->ip_status->ipv4_available = (uint32_t) (total - sn->n_v4_pool);
+    }
+    st->ip_status->ipv6_allocated = sn->n_v6_alloc;
+    return net;
+}
+
+static void
+reply_network(struct svc *svc, struct rpc_call *call, const char *id)
+{
+    const struct store_network *sn = store_network(svc->store, id);
+    if (!sn) {
+        rpc_call_fail(call, lq_error_new(LQ_INTERNAL, NULL, "network %s vanished", id));
+        return;
+    }
+    PB(VirtualNetwork) *view = network_view(svc, sn);
+    rpc_call_reply(call, &view->base);
+    protobuf_c_message_free_unpacked(&view->base, NULL);
+}
+
+/* Finds a network the caller may see ('write': may change), or fails with
+ * not_found (no existence leak). */
+static const struct store_network *
+find_network(struct svc *svc, struct rpc_call *call, const char *id, bool write,
+             struct lq_error **err)
+{
+    const struct rpc_principal *p = rpc_call_principal(call);
+    const struct store_network *sn = *id ? store_network(svc->store, id) : NULL;
+    *err = NULL;
+    if (!*id) {
+        *err = lq_error_new(LQ_INVALID_ARGUMENT, "id", "required");
+    } else if (!sn || !(svc_can_read(p, sn->net->project_id) || sn->net->spec->shared)) {
+        *err = lq_error_new(LQ_NOT_FOUND, "id", "network '%s' not found", id);
+    } else if (write && !svc_can_write(p, sn->net->project_id)) {
+        *err = lq_error_new(LQ_PERMISSION_DENIED, "id", "cannot change network '%s'", id);
+    }
+    return *err ? NULL : sn;
+}
+
+const struct store_network *
+svc_find_network(struct svc *svc, struct rpc_call *call, const char *id, bool write,
+                 struct lq_error **err)
+{
+    return find_network(svc, call, id, write, err);
+}
+
+static json_t *
+op_where_id(const char *op, const char *table, const char *id)
+{
+    return json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", op, "table", table, "where", "id", "==",
+                     id);
+}
+
+static void
+network_written(struct svc *svc, struct rpc_call *call, const json_t *results,
+                const struct lq_error *err, void *id_)
+{
+    char *id = id_;
+    (void) results;
+    if (err) {
+        rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
+    } else {
+        reconciler_touch(svc->reconciler, id);
+        reconciler_kick(svc->reconciler);
+        reply_network(svc, call, id);
+    }
+    free(id);
+}
+
+static json_t *
+network_row(const PB(VirtualNetwork) * net)
+{
+    char *body = pbjson_encode_text(&net->base);
+    json_t *row = json_pack("{s:s, s:s, s:s}", "id", net->id, "project", net->project_id, "body",
+                            body);
+    free(body);
+    return row;
+}
+
+static void
+create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
+{
+    struct svc *svc = svc_;
+    const PB(CreateNetworkRequest) *req = (const PB(CreateNetworkRequest) *) msg;
+    const struct rpc_principal *p = rpc_call_principal(call);
+    const char *project;
+    struct lq_error *err = svc_project(p, req->project_id, true, &project);
+    if (!err) {
+        err = svc_check_meta(req->name, req->description, req->n_labels, req->labels);
+    }
+    if (err) {
+        rpc_call_fail(call, err);
+        return;
+    }
+    PB(VirtualNetwork) *net = xmalloc(sizeof *net);
+    limiquantix__network__v1__virtual_network__init(net);
+    char id[37];
+    lq_uuid_generate(id);
+    net->id = xstrdup(id);
+    net->name = xstrdup(req->name);
+    net->project_id = xstrdup(project);
+    net->description = xstrdup(req->description);
+    net->n_labels = req->n_labels;
+    net->labels = xcalloc(req->n_labels + 1, sizeof *net->labels);
+    for (size_t i = 0; i < req->n_labels; i++) {
+        net->labels[i] = (void *) pbjson_clone(&req->labels[i]->base);
+    }
+    if (req->spec) {
+        net->spec = (PB(VirtualNetworkSpec) *) pbjson_clone(&req->spec->base);
+    } else {
+        net->spec = xmalloc(sizeof *net->spec);
+        limiquantix__network__v1__virtual_network_spec__init(net->spec);
+    }
+    net->created_at = svc_timestamp_now();
+    net->updated_at = svc_timestamp_now();
+    *net->updated_at = *net->created_at;
+
+    struct validate_config cfg = { svc->physical_mtu, p->role == RPC_ROLE_ADMIN };
+    err = validate_network_spec(net->spec, &cfg, NULL, NULL);
+    if (err) {
+        protobuf_c_message_free_unpacked(&net->base, NULL);
+        rpc_call_fail(call, err);
+        return;
+    }
+    json_t *ops = json_pack("[{s:s, s:s, s:o}]", "op", "insert", "table", "Network", "row",
+                            network_row(net));
+    protobuf_c_message_free_unpacked(&net->base, NULL);
+    svc_transact(svc, call, ops, network_written, xstrdup(id));
+}
+
+static void
+get_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
+{
+    struct svc *svc = svc_;
+    const PB(GetNetworkRequest) *req = (const PB(GetNetworkRequest) *) msg;
+    struct lq_error *err;
+    const struct store_network *sn = find_network(svc, call, req->id, false, &err);
+    if (!sn) {
+        rpc_call_fail(call, err);
+        return;
+    }
+    reply_network(svc, call, sn->id);
+}
+
+static int
+cmp_network(const void *a_, const void *b_)
+{
+    const struct store_network *const *a = a_, *const *b = b_;
+    return strcmp((*a)->id, (*b)->id);
+}
+
+static void
+list_networks(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
+{
+    struct svc *svc = svc_;
+    const PB(ListNetworksRequest) *req = (const PB(ListNetworksRequest) *) msg;
+    const struct rpc_principal *p = rpc_call_principal(call);
+    const char *project = NULL;
+    struct lq_error *err = *req->project_id ? svc_project(p, req->project_id, false, &project)
+                                            : NULL;
+    if (err) {
+        rpc_call_fail(call, err);
+        return;
+    }
+    const struct strmap *all = store_networks(svc->store);
+    const struct store_network **match = xmalloc((strmap_count(all) + 1) * sizeof *match);
+    size_t n = 0;
+    for (struct strmap_node *node = strmap_first(all); node; node = strmap_next(all, node)) {
+        const struct store_network *sn = node->value;
+        const PB(VirtualNetwork) *net = sn->net;
+        bool visible = svc_can_read(p, net->project_id) || net->spec->shared;
+        if (visible && (!project || !strcmp(project, net->project_id))
+            && (!PB_HAS(req, type) || req->type == net->spec->type)
+            && svc_labels_match(req->n_labels, req->labels, net->n_labels, net->labels)) {
+            match[n++] = sn;
+        }
+    }
+    qsort(match, n, sizeof *match, cmp_network);
+    size_t first, count;
+    PB(ListNetworksResponse) resp = LIMIQUANTIX__NETWORK__V1__LIST_NETWORKS_RESPONSE__INIT;
+    err = svc_page(n, req->page_token, req->page_size, &first, &count, &resp.next_page_token);
+    if (err) {
+        free(match);
+        rpc_call_fail(call, err);
+        return;
+    }
+    resp.total_count = (int32_t) n;
+    resp.n_networks = count;
+    resp.networks = xcalloc(count + 1, sizeof *resp.networks);
+    for (size_t i = 0; i < count; i++) {
+        resp.networks[i] = network_view(svc, match[first + i]);
+    }
+    rpc_call_reply(call, &resp.base);
+    for (size_t i = 0; i < count; i++) {
+        protobuf_c_message_free_unpacked(&resp.networks[i]->base, NULL);
+    }
+    free(resp.networks);
+    free(resp.next_page_token);
+    free(match);
+}
+
+/* Checks what an update may not change while ports use the network. */
+static struct lq_error *
+check_update(const struct store_network *sn, const PB(VirtualNetworkSpec) * new)
+{
+    const PB(VirtualNetworkSpec) *old = sn->net->spec;
+    if (old->type != new->type) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.type", "the type of a network is fixed");
+    }
+    bool v4_changed = strcmp(old->ip_config->ipv4_subnet, new->ip_config->ipv4_subnet);
+    bool v6_changed = strcmp(old->ip_config->ipv6_subnet, new->ip_config->ipv6_subnet);
+    if ((v4_changed || v6_changed) && sn->n_ports) {
+        return lq_error_new(LQ_FAILED_PRECONDITION,
+                            v4_changed ? "spec.ipConfig.ipv4Subnet" : "spec.ipConfig.ipv6Subnet",
+                            "cannot change the subnet of a network with %zu ports", sn->n_ports);
+    }
+    return NULL;
+}
+
+static void
+update_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
+{
+    struct svc *svc = svc_;
+    const PB(UpdateNetworkRequest) *req = (const PB(UpdateNetworkRequest) *) msg;
+    const struct rpc_principal *p = rpc_call_principal(call);
+    struct lq_error *err;
+    const struct store_network *sn = find_network(svc, call, req->id, true, &err);
+    if (!sn) {
+        rpc_call_fail(call, err);
+        return;
+    }
+    err = svc_check_meta(NULL, req->description, req->n_labels, req->labels);
+    PB(VirtualNetwork) *net = (PB(VirtualNetwork) *) pbjson_clone(&sn->net->base);
+    if (!err && req->update_mask && req->update_mask->n_paths) {
+        /* The mask's paths are relative to the request, whose spec,
+         * labels and description mirror the network's. */
+        PB(VirtualNetwork) src = LIMIQUANTIX__NETWORK__V1__VIRTUAL_NETWORK__INIT;
+        src.spec = req->spec;
+        src.n_labels = req->n_labels;
+        src.labels = (void *) req->labels;
+        src.description = req->description;
+        for (size_t i = 0; !err && i < req->update_mask->n_paths; i++) {
+            const char *path = req->update_mask->paths[i];
+            if (strcmp(path, "description") && strcmp(path, "labels")
+                && !lq_str_starts_with(path, "spec.") && strcmp(path, "spec")) {
+                err = lq_error_new(LQ_INVALID_ARGUMENT, "updateMask",
+                                   "'%s' cannot be updated", path);
+            }
+        }
+        if (!err) {
+            err = pbjson_apply_mask(&net->base, &src.base, &req->update_mask->base, NULL);
+        }
+    } else if (!err) {
+        if (req->spec) {
+            err = lq_error_new(LQ_INVALID_ARGUMENT, "updateMask",
+                               "required when spec is given: name the fields to change");
+        }
+        if (!err && *req->description) {
+            validate_set_string(&net->description, req->description);
+        }
+        if (!err && req->n_labels) {
+            for (size_t i = 0; i < net->n_labels; i++) {
+                protobuf_c_message_free_unpacked(&net->labels[i]->base, NULL);
+            }
+            free(net->labels);
+            net->n_labels = req->n_labels;
+            net->labels = xcalloc(req->n_labels + 1, sizeof *net->labels);
+            for (size_t i = 0; i < req->n_labels; i++) {
+                net->labels[i] = (void *) pbjson_clone(&req->labels[i]->base);
+            }
+        }
+    }
+    if (!err && !net->spec) {
+        err = lq_error_new(LQ_INVALID_ARGUMENT, "spec", "a network needs a spec");
+    }
+    struct validate_config cfg = { svc->physical_mtu, p->role == RPC_ROLE_ADMIN };
+    if (!err) {
+        err = validate_network_spec(net->spec, &cfg, NULL, NULL);
+    }
+    if (!err) {
+        err = check_update(sn, net->spec);
+    }
+    if (err) {
+        protobuf_c_message_free_unpacked(&net->base, NULL);
+        rpc_call_fail(call, err);
+        return;
+    }
+    svc_now(net->updated_at);
+    const char *old_body = NULL;
+    const struct ovsdb_row *row = ovsdb_client_get_row(svc->lqdb, "Network", sn->row_uuid);
+    old_body = row ? ovsdb_row_string(row, "body") : "";
+    json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}, {s:s, s:s, "
+                            "s:[[s, s, s]], s:o}]",
+                            "op", "wait", "table", "Network", "where", "id", "==", sn->id,
+                            "columns", "body", "until", "==", "rows", "body", old_body, "op",
+                            "update", "table", "Network", "where", "id", "==", sn->id, "row",
+                            network_row(net));
+    json_object_set_new(json_array_get(ops, 0), "timeout", json_integer(0));
+    protobuf_c_message_free_unpacked(&net->base, NULL);
+    svc_transact(svc, call, ops, network_written, xstrdup(sn->id));
+}
+
+static void
+network_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
+                const struct lq_error *err, void *id)
+{
+    (void) results;
+    if (err && err->code == LQ_ABORTED) {
+        rpc_call_fail(call, lq_error_new(LQ_FAILED_PRECONDITION, "id",
+                                         "network '%s' still has ports; delete them first or "
+                                         "pass force",
+                                         (char *) id));
+    } else if (err) {
+        rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
+    } else {
+        reconciler_kick(svc->reconciler);
+        Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
+        rpc_call_reply(call, &empty.base);
+    }
+    free(id);
+}
+
+static void
+delete_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
+{
+    struct svc *svc = svc_;
+    const PB(DeleteNetworkRequest) *req = (const PB(DeleteNetworkRequest) *) msg;
+    struct lq_error *err;
+    const struct store_network *sn = find_network(svc, call, req->id, true, &err);
+    if (!sn) {
+        rpc_call_fail(call, err);
+        return;
+    }
+    if (sn->n_ports && !req->force) {
+        rpc_call_fail(call, lq_error_new(LQ_FAILED_PRECONDITION, "id",
+                                         "network '%s' still has %zu ports; delete them first "
+                                         "or pass force",
+                                         sn->id, sn->n_ports));
+        return;
+    }
+    json_t *ops = json_array();
+    if (req->force) {
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", "delete",
+                                             "table", "Port", "where", "network", "==", sn->id));
+    } else {
+        /* Atomically: no port was created since the check above. */
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[]}",
+                                             "op", "wait", "table", "Port", "timeout", 0,
+                                             "where", "network", "==", sn->id, "columns", "id",
+                                             "until", "==", "rows"));
+    }
+    json_array_append_new(ops, op_where_id("delete", "Network", sn->id));
+    svc_transact(svc, call, ops, network_deleted, xstrdup(sn->id));
+}
+
+const struct rpc_handler svc_network_handlers[] = {
+    { "CreateNetwork", create_network }, { "GetNetwork", get_network },
+    { "ListNetworks", list_networks },   { "UpdateNetwork", update_network },
+    { "DeleteNetwork", delete_network }, { NULL, NULL },
+};

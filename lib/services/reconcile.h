@@ -1,0 +1,45 @@
+/* reconcile: drives translate + diff + the Northbound database. Each pass
+ * computes the Northbound rows lqnet wants from the store, diffs them with
+ * the Northbound replica and, when this lqnetd holds the reconciler lock,
+ * sends the difference as one transaction. The same pass serves first
+ * start, reconnects, drift repair and ordinary changes. */
+#ifndef LQ_RECONCILE_H
+#define LQ_RECONCILE_H 1
+
+#include <stdbool.h>
+
+#include "translate.h"
+
+struct event_base;
+struct ovsdb_client;
+struct ovsdb_row;
+struct store;
+
+/* 'lock_db' is the connection that holds the "lqnet_reconciler" lock;
+ * 'sb' gives port bindings. */
+struct reconciler *reconciler_create(struct event_base *base, struct ovsdb_client *nb,
+                                     struct ovsdb_client *sb, struct ovsdb_client *lock_db,
+                                     const struct store *store,
+                                     const struct translate_config *cfg);
+void reconciler_destroy(struct reconciler *r);
+/* Schedules a pass (coalesced with others). */
+void reconciler_kick(struct reconciler *r);
+/* Forgets that 'owner' was in place, until the next pass checks again. */
+void reconciler_touch(struct reconciler *r, const char *owner);
+/* Whether every Northbound row of resource 'owner' matched at the last pass. */
+bool reconciler_is_ready(const struct reconciler *r, const char *owner);
+
+/* Feeds a Northbound or Southbound row change (keeps lookup indexes). */
+void reconciler_row_changed(struct reconciler *r, const char *table,
+                            const struct ovsdb_row *old, const struct ovsdb_row *new);
+
+/* Where a port is bound, from the Northbound and Southbound replicas;
+ * 'chassis' points into the replica (valid until it changes). */
+struct port_state {
+    bool up;
+    const char *chassis;
+};
+void reconciler_port_state(const struct reconciler *r, const char *port_id,
+                           struct port_state *out);
+
+#endif

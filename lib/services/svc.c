@@ -1,0 +1,171 @@
+#include "svc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "strmap.h"
+#include "util.h"
+
+struct lq_error *
+svc_project(const struct rpc_principal *p, const char *requested, bool write,
+            const char **project)
+{
+    if (write && p->role == RPC_ROLE_READER) {
+        return lq_error_new(LQ_PERMISSION_DENIED, NULL, "a reader token cannot change anything");
+    }
+    if (!requested || !*requested) {
+        *project = p->project;
+        return NULL;
+    }
+    if (strcmp(requested, p->project) && p->role != RPC_ROLE_ADMIN) {
+        return lq_error_new(LQ_PERMISSION_DENIED, "projectId",
+                            "this token belongs to project '%s', not '%s'", p->project,
+                            requested);
+    }
+    *project = requested;
+    return NULL;
+}
+
+bool
+svc_can_read(const struct rpc_principal *p, const char *project)
+{
+    return p->role == RPC_ROLE_ADMIN || !strcmp(p->project, project);
+}
+
+bool
+svc_can_write(const struct rpc_principal *p, const char *project)
+{
+    return p->role != RPC_ROLE_READER && svc_can_read(p, project);
+}
+
+struct txn {
+    struct svc *svc;
+    struct rpc_call *call;
+    svc_txn_done *done;
+    void *aux;
+};
+
+/* Gives database failures a message a caller can act on; the codes come
+ * from the OVSDB client (index violation: already_exists; failed "wait":
+ * aborted). */
+static struct lq_error *
+classify(const struct lq_error *err)
+{
+    switch (err->code) {
+    case LQ_UNAVAILABLE:
+        return lq_error_new(LQ_UNAVAILABLE, NULL, "the LQNet database is not reachable: %s",
+                            err->message);
+    case LQ_ABORTED:
+        return lq_error_new(LQ_ABORTED, NULL, "a concurrent change got there first; try again");
+    case LQ_ALREADY_EXISTS:
+        return lq_error_new(LQ_ALREADY_EXISTS, NULL, "%s", err->message);
+    default:
+        return lq_error_new(LQ_INTERNAL, NULL, "database error: %s", err->message);
+    }
+}
+
+static void
+txn_done(void *aux, const json_t *results, const struct lq_error *err)
+{
+    struct txn *t = aux;
+    struct lq_error *e = err ? classify(err) : NULL;
+    t->done(t->svc, t->call, results, e, t->aux);
+    lq_error_free(e);
+    free(t);
+}
+
+void
+svc_transact(struct svc *svc, struct rpc_call *call, json_t *ops, svc_txn_done *done, void *aux)
+{
+    struct txn *t = xmalloc(sizeof *t);
+    t->svc = svc;
+    t->call = call;
+    t->done = done;
+    t->aux = aux;
+    ovsdb_client_transact(svc->lqdb, ops, txn_done, t);
+}
+
+void
+svc_now(Google__Protobuf__Timestamp *ts)
+{
+    long long sec;
+    int nsec;
+    lq_time_wall(&sec, &nsec);
+    ts->seconds = sec;
+    ts->nanos = nsec / 1000 * 1000;
+}
+
+Google__Protobuf__Timestamp *
+svc_timestamp_now(void)
+{
+    Google__Protobuf__Timestamp *ts = xmalloc(sizeof *ts);
+    google__protobuf__timestamp__init(ts);
+    svc_now(ts);
+    return ts;
+}
+
+struct lq_error *
+svc_check_meta(const char *name, const char *description, size_t n_labels, void *labels_)
+{
+    struct svc_label **labels = labels_;
+    if (name && strlen(name) > 255) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "name", "longer than 255 characters");
+    }
+    if (description && strlen(description) > 1024) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "description", "longer than 1024 characters");
+    }
+    for (size_t i = 0; i < n_labels; i++) {
+        const char *k = labels[i]->key;
+        if (!*k || strlen(k) > 63) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, "labels",
+                                "label keys must have 1 to 63 characters ('%s')", k);
+        }
+        if (strlen(labels[i]->value) > 255) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, "labels",
+                                "the value of label '%s' is longer than 255 characters", k);
+        }
+    }
+    return NULL;
+}
+
+bool
+svc_labels_match(size_t n_want, void *want_, size_t n_have, void *have_)
+{
+    struct svc_label **want = want_, **have = have_;
+    for (size_t i = 0; i < n_want; i++) {
+        bool found = false;
+        for (size_t j = 0; j < n_have && !found; j++) {
+            found = !strcmp(want[i]->key, have[j]->key) && !strcmp(want[i]->value, have[j]->value);
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+struct lq_error *
+svc_page(size_t n, const char *page_token, int page_size, size_t *first, size_t *count,
+         char **next)
+{
+    size_t start = 0;
+    if (page_token && *page_token) {
+        char *end;
+        unsigned long long v = strtoull(page_token, &end, 10);
+        if (*end || v > n) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, "pageToken", "'%s' is not a valid page token",
+                                page_token);
+        }
+        start = (size_t) v;
+    }
+    if (page_size < 0) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "pageSize", "must not be negative");
+    }
+    size_t size = page_size ? (size_t) page_size : 1000;
+    size = size > 1000 ? 1000 : size;
+    *first = start;
+    *count = n - start < size ? n - start : size;
+    *next = start + *count < n ? xasprintf("%zu", start + *count) : xstrdup("");
+    return NULL;
+}

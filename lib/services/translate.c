@@ -1,0 +1,259 @@
+#include "translate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipam.h"
+#include "net.h"
+#include "ovsdb.h"
+#include "pb.h"
+#include "store.h"
+#include "util.h"
+#include "validate.h"
+
+const char *const translate_tables[] = { "Logical_Switch", "Logical_Switch_Port", "DHCP_Options",
+                                         NULL };
+
+char *
+translate_switch_name(const char *network_id)
+{
+    return xasprintf("lqnet-%s", network_id);
+}
+
+void
+translate_server_mac(const char *network_id, char out[18])
+{
+    unsigned int h = lq_hash_string(network_id);
+    unsigned int h2 = lq_hash_string(network_id + (strlen(network_id) > 8 ? 8 : 0));
+    snprintf(out, 18, "0a:%02x:%02x:%02x:%02x:%02x", h & 0xff, (h >> 8) & 0xff,
+             (h >> 16) & 0xff, (h >> 24) & 0xff, h2 & 0xff);
+}
+
+static json_t *
+lqref(const char *table, const char *kind, const char *owner)
+{
+    char *key = xasprintf("%s:%s", kind, owner);
+    json_t *ref = json_pack("[s, s, s]", "lqref", table, key);
+    free(key);
+    return ref;
+}
+
+static json_t *
+external_ids(const char *kind, const char *owner, const char *name)
+{
+    json_t *pairs = json_pack("[[s, s], [s, s]]", "lqnet:kind", kind, "lqnet:owner", owner);
+    if (name && *name) {
+        json_array_append_new(pairs, json_pack("[s, s]", "lqnet:name", name));
+    }
+    return json_pack("[s, o]", "map", pairs);
+}
+
+static void
+add_row(struct nb_desired *d, const char *table, const char *kind, const char *owner,
+        json_t *columns)
+{
+    struct nb_row *r = xmalloc(sizeof *r);
+    r->table = xstrdup(table);
+    r->key = xasprintf("%s:%s", kind, owner);
+    r->owner = xstrdup(owner);
+    r->columns = columns;
+    char *k = xasprintf("%s|%s", table, r->key);
+    strmap_put(&d->rows, k, r);
+    free(k);
+}
+
+/* "{a, b}": the OVN notation for a list-valued DHCP option. */
+static char *
+option_list(char **items, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++) {
+        len += strlen(items[i]) + 2;
+    }
+    char *s = xmalloc(len);
+    strcpy(s, "{");
+    for (size_t i = 0; i < n; i++) {
+        strcat(s, items[i]);
+        strcat(s, i + 1 < n ? ", " : "");
+    }
+    strcat(s, "}");
+    return s;
+}
+
+static void
+map_add(json_t *pairs, const char *k, const char *v)
+{
+    json_array_append_new(pairs, json_pack("[s, s]", k, v));
+}
+
+static void
+translate_dhcp(struct nb_desired *d, const struct store_network *sn,
+               const struct translate_config *cfg)
+{
+    const PB(VirtualNetworkSpec) *spec = sn->net->spec;
+    const PB(DhcpConfig) *dhcp = spec->ip_config->dhcp;
+    char gw[NET_ADDR_STRLEN], cidr[NET_CIDR_STRLEN], mac[18], num[16];
+    net_addr_to_string(ipam_gateway(sn->v4), gw);
+    net_cidr_format(ipam_cidr(sn->v4), cidr);
+    translate_server_mac(sn->id, mac);
+    json_t *opts = json_array();
+    map_add(opts, "server_id", gw);
+    map_add(opts, "server_mac", mac);
+    snprintf(num, sizeof num, "%u", dhcp->lease_time_sec);
+    map_add(opts, "lease_time", num);
+    snprintf(num, sizeof num, "%u", validate_network_mtu(spec, cfg->physical_mtu));
+    map_add(opts, "mtu", num);
+    if (spec->type != PB_NETWORK_TYPE(ISOLATED)) {
+        /* An isolated network has no way out: no default route. */
+        map_add(opts, "router", gw);
+    }
+    if (dhcp->n_dns_servers) {
+        char *list = option_list(dhcp->dns_servers, dhcp->n_dns_servers);
+        map_add(opts, "dns_server", list);
+        free(list);
+    }
+    if (dhcp->n_ntp_servers) {
+        char *list = option_list(dhcp->ntp_servers, dhcp->n_ntp_servers);
+        map_add(opts, "ntp_server", list);
+        free(list);
+    }
+    if (*dhcp->domain_name) {
+        char *quoted = xasprintf("\"%s\"", dhcp->domain_name);
+        map_add(opts, "domain_name", quoted);
+        free(quoted);
+    }
+    json_t *cols = json_pack("{s:s, s:[s, o], s:o}", "cidr", cidr, "options", "map", opts,
+                             "external_ids", external_ids("dhcp4", sn->id, NULL));
+    add_row(d, "DHCP_Options", "dhcp4", sn->id, cols);
+}
+
+static bool
+dhcp_on(const struct store_network *sn)
+{
+    const PB(DhcpConfig) *dhcp = sn->net->spec->ip_config->dhcp;
+    return sn->v4 && dhcp && dhcp->enabled;
+}
+
+/* "MAC IP IP...": OVN's notation for a port's addresses. */
+static char *
+address_entry(const PB(Port) * port)
+{
+    size_t len = strlen(port->spec->mac_address) + 1;
+    for (size_t i = 0; i < port->spec->n_fixed_ips; i++) {
+        len += strlen(port->spec->fixed_ips[i]->ip_address) + 1;
+    }
+    char *s = xmalloc(len);
+    strcpy(s, port->spec->mac_address);
+    for (size_t i = 0; i < port->spec->n_fixed_ips; i++) {
+        strcat(s, " ");
+        strcat(s, port->spec->fixed_ips[i]->ip_address);
+    }
+    return s;
+}
+
+static void
+translate_port(struct nb_desired *d, const struct store_port *sp, const struct store_network *sn)
+{
+    const PB(Port) *port = sp->port;
+    const PB(PortSpec) *spec = port->spec;
+    char *addr = address_entry(port);
+    json_t *security = json_array();
+    if (spec->port_security_enabled) {
+        json_array_append_new(security, json_string(addr));
+        for (size_t i = 0; i < spec->n_allowed_address_pairs; i++) {
+            const PB(AddressPair) *pair = spec->allowed_address_pairs[i];
+            const char *mac = *pair->mac_address ? pair->mac_address : spec->mac_address;
+            char *entry = xasprintf("%s %s", mac, pair->ip_address);
+            json_array_append_new(security, json_string(entry));
+            free(entry);
+        }
+    }
+    bool v4 = false;
+    for (size_t i = 0; i < spec->n_fixed_ips; i++) {
+        v4 |= strchr(spec->fixed_ips[i]->ip_address, ':') == NULL;
+    }
+    json_t *dhcp = v4 && dhcp_on(sn) ? json_pack("[s, [o]]", "set",
+                                                 lqref("DHCP_Options", "dhcp4", sn->id))
+                                     : json_pack("[s, []]", "set");
+    json_t *options = json_array();
+    if (spec->binding && *spec->binding->host_id) {
+        map_add(options, "requested-chassis", spec->binding->host_id);
+    }
+    json_t *cols = json_pack("{s:s, s:[s, [s]], s:[s, o], s:o, s:b, s:[s, o], s:o}", "name",
+                             sp->id, "addresses", "set", addr, "port_security", "set", security,
+                             "dhcpv4_options", dhcp, "enabled", spec->admin_state_up, "options",
+                             "map", options, "external_ids",
+                             external_ids("port", sp->id, port->name));
+    json_t *ext = json_object_get(cols, "external_ids");
+    json_array_append_new(json_array_get(ext, 1), json_pack("[s, s]", "lqnet:network", sn->id));
+    free(addr);
+    add_row(d, "Logical_Switch_Port", "port", sp->id, cols);
+}
+
+static void
+translate_network(struct nb_desired *d, const struct store *store, const struct store_network *sn,
+                  const struct translate_config *cfg)
+{
+    json_t *ports = json_array();
+    const struct strmap *all = store_ports(store);
+    for (struct strmap_node *n = strmap_first(all); n; n = strmap_next(all, n)) {
+        const struct store_port *sp = n->value;
+        if (!strcmp(sp->network, sn->id)) {
+            translate_port(d, sp, sn);
+            json_array_append_new(ports, lqref("Logical_Switch_Port", "port", sp->id));
+        }
+    }
+    char *name = translate_switch_name(sn->id);
+    json_t *ext = external_ids("network", sn->id, sn->net->name);
+    json_array_append_new(json_array_get(ext, 1),
+                          json_pack("[s, s]", "lqnet:project", sn->net->project_id));
+    json_t *cols = json_pack("{s:s, s:[s, o], s:o}", "name", name, "ports", "set", ports,
+                             "external_ids", ext);
+    free(name);
+    add_row(d, "Logical_Switch", "network", sn->id, cols);
+    if (dhcp_on(sn)) {
+        translate_dhcp(d, sn, cfg);
+    }
+}
+
+struct nb_desired *
+translate_build(const struct store *store, const struct translate_config *cfg)
+{
+    struct nb_desired *d = xmalloc(sizeof *d);
+    strmap_init(&d->rows);
+    const struct strmap *nets = store_networks(store);
+    for (struct strmap_node *n = strmap_first(nets); n; n = strmap_next(nets, n)) {
+        translate_network(d, store, n->value, cfg);
+    }
+    return d;
+}
+
+static void
+row_free(void *r_)
+{
+    struct nb_row *r = r_;
+    free(r->table);
+    free(r->key);
+    free(r->owner);
+    json_decref(r->columns);
+    free(r);
+}
+
+void
+translate_destroy(struct nb_desired *d)
+{
+    if (d) {
+        strmap_destroy_with(&d->rows, row_free);
+        free(d);
+    }
+}
+
+const struct nb_row *
+translate_find(const struct nb_desired *d, const char *table, const char *key)
+{
+    char *k = xasprintf("%s|%s", table, key);
+    const struct nb_row *r = strmap_get(&d->rows, k);
+    free(k);
+    return r;
+}

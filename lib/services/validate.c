@@ -1,0 +1,337 @@
+#include "validate.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "ipam.h"
+#include "net.h"
+#include "util.h"
+
+void
+validate_set_string(char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string) {
+        free(*field);
+    }
+    *field = xstrdup(value);
+}
+
+bool
+validate_domain_name(const char *s)
+{
+    size_t len = strlen(s);
+    if (!len || len > 253) {
+        return false;
+    }
+    size_t label = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.') {
+            if (!label || p[-1] == '-') {
+                return false;
+            }
+            label = 0;
+        } else if (isalnum((unsigned char) *p) || (*p == '-' && label)) {
+            if (++label > 63) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    return label || s[len - 1] == '.';
+}
+
+unsigned int
+validate_max_mtu(const PB(VirtualNetworkSpec) * spec, unsigned int physical_mtu)
+{
+    bool tunnelled = spec->type == PB_NETWORK_TYPE(OVERLAY)
+                     || spec->type == PB_NETWORK_TYPE(ISOLATED);
+    return tunnelled ? physical_mtu - VALIDATE_GENEVE_OVERHEAD : physical_mtu;
+}
+
+unsigned int
+validate_network_mtu(const PB(VirtualNetworkSpec) * spec, unsigned int physical_mtu)
+{
+    return spec->mtu ? spec->mtu : validate_max_mtu(spec, physical_mtu);
+}
+
+/* Checks that every entry of a list of addresses is an address of 'family'
+ * (0: either). */
+static struct lq_error *
+check_addresses(char **list, size_t n, int family, const char *field)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct net_addr a;
+        bool ok = family ? net_addr_parse_family(list[i], family, &a)
+                         : net_addr_parse(list[i], &a);
+        if (!ok) {
+            char *f = xasprintf("%s[%zu]", field, i);
+            struct lq_error *e = lq_error_new(LQ_INVALID_ARGUMENT, f, "'%s' is not an %s address",
+                                              list[i], family == AF_INET6 ? "IPv6"
+                                                       : family        ? "IPv4"
+                                                                       : "IP");
+            free(f);
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static struct lq_error *
+build_subnet(const PB(IpAddressManagement) * ip, int family, struct ipam_subnet **out)
+{
+    const char *cidr = family == AF_INET ? ip->ipv4_subnet : ip->ipv6_subnet;
+    const char *gw = family == AF_INET ? ip->ipv4_gateway : ip->ipv6_gateway;
+    struct ipam_range_text *pools = xcalloc(ip->n_allocation_pools + 1, sizeof *pools);
+    for (size_t i = 0; i < ip->n_allocation_pools; i++) {
+        pools[i].start = ip->allocation_pools[i]->start;
+        pools[i].end = ip->allocation_pools[i]->end;
+    }
+    struct ipam_subnet_spec spec = {
+        .family = family,
+        .cidr = cidr,
+        .gateway = gw,
+        .pools = pools,
+        .n_pools = ip->n_allocation_pools,
+        .reserved = (const char *const *) ip->reserved_ips,
+        .n_reserved = ip->n_reserved_ips,
+        .ignore_other_family = *ip->ipv4_subnet && *ip->ipv6_subnet,
+    };
+    struct lq_error *err = ipam_subnet_new(&spec, "spec.ipConfig", out);
+    free(pools);
+    return err;
+}
+
+static struct lq_error *
+check_dhcp(PB(IpAddressManagement) * ip, const struct ipam_subnet *v4)
+{
+    if (!ip->dhcp) {
+        ip->dhcp = xmalloc(sizeof *ip->dhcp);
+        limiquantix__network__v1__dhcp_config__init(ip->dhcp);
+    }
+    PB(DhcpConfig) *d = ip->dhcp;
+    if (!PB_HAS(d, enabled)) {
+        PB_MARK(d, enabled);
+        d->enabled = v4 != NULL;
+    }
+    if (d->enabled && !v4) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.dhcp.enabled",
+                            "DHCP needs an ipv4Subnet");
+    }
+    if (!d->lease_time_sec) {
+        d->lease_time_sec = VALIDATE_DEFAULT_LEASE;
+    } else if (d->lease_time_sec < 60) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.dhcp.leaseTimeSec",
+                            "%u is shorter than the 60 s minimum", d->lease_time_sec);
+    }
+    struct lq_error *err = check_addresses(d->dns_servers, d->n_dns_servers, AF_INET,
+                                           "spec.ipConfig.dhcp.dnsServers");
+    if (!err) {
+        err = check_addresses(d->ntp_servers, d->n_ntp_servers, AF_INET,
+                              "spec.ipConfig.dhcp.ntpServers");
+    }
+    if (err) {
+        return err;
+    }
+    if (*d->domain_name && !validate_domain_name(d->domain_name)) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.dhcp.domainName",
+                            "'%s' is not a domain name", d->domain_name);
+    }
+    for (size_t i = 0; i < d->n_static_bindings; i++) {
+        PB(DhcpBinding) *b = d->static_bindings[i];
+        char *field = xasprintf("spec.ipConfig.dhcp.staticBindings[%zu]", i);
+        struct net_mac mac;
+        struct net_addr addr;
+        char *sub = NULL;
+        if (!net_mac_parse(b->mac_address, &mac) || net_mac_is_multicast(&mac)
+            || net_mac_is_zero(&mac)) {
+            err = lq_error_new(LQ_INVALID_ARGUMENT, (sub = xasprintf("%s.macAddress", field)),
+                               "'%s' is not a unicast MAC address", b->mac_address);
+        } else if (!v4) {
+            err = lq_error_new(LQ_INVALID_ARGUMENT, field, "static bindings need an ipv4Subnet");
+        } else {
+            sub = xasprintf("%s.ipAddress", field);
+            err = ipam_parse_fixed_ip(v4, b->ip_address, sub, &addr);
+        }
+        if (!err && *b->hostname && !validate_domain_name(b->hostname)) {
+            free(sub);
+            err = lq_error_new(LQ_INVALID_ARGUMENT, (sub = xasprintf("%s.hostname", field)),
+                               "'%s' is not a host name", b->hostname);
+        }
+        for (size_t j = 0; !err && j < i; j++) {
+            PB(DhcpBinding) *o = d->static_bindings[j];
+            struct net_mac omac;
+            struct net_addr oaddr;
+            if (net_mac_parse(o->mac_address, &omac) && net_mac_equals(&mac, &omac)) {
+                err = lq_error_new(LQ_INVALID_ARGUMENT, field, "MAC %s is already bound in [%zu]",
+                                   b->mac_address, j);
+            } else if (net_addr_parse(o->ip_address, &oaddr) && net_addr_equals(&addr, &oaddr)) {
+                err = lq_error_new(LQ_INVALID_ARGUMENT, field, "%s is already bound in [%zu]",
+                                   b->ip_address, j);
+            }
+        }
+        if (!err) {
+            char buf[NET_MAC_STRLEN], abuf[NET_ADDR_STRLEN];
+            validate_set_string(&b->mac_address, net_mac_format(&mac, buf));
+            validate_set_string(&b->ip_address, net_addr_to_string(&addr, abuf));
+        }
+        free(sub);
+        free(field);
+        if (err) {
+            return err;
+        }
+    }
+    return NULL;
+}
+
+/* Writes the canonical text of a CIDR or address back into the message. */
+static void
+canonicalize(PB(IpAddressManagement) * ip, const struct ipam_subnet *s, int family)
+{
+    char buf[NET_CIDR_STRLEN], gbuf[NET_ADDR_STRLEN];
+    validate_set_string(family == AF_INET ? &ip->ipv4_subnet : &ip->ipv6_subnet,
+                        net_cidr_format(ipam_cidr(s), buf));
+    validate_set_string(family == AF_INET ? &ip->ipv4_gateway : &ip->ipv6_gateway,
+                        net_addr_to_string(ipam_gateway(s), gbuf));
+}
+
+static struct lq_error *
+check_ip_config(PB(VirtualNetworkSpec) * spec, struct ipam_subnet **v4, struct ipam_subnet **v6)
+{
+    if (!spec->ip_config) {
+        spec->ip_config = xmalloc(sizeof *spec->ip_config);
+        limiquantix__network__v1__ip_address_management__init(spec->ip_config);
+    }
+    PB(IpAddressManagement) *ip = spec->ip_config;
+    struct lq_error *err = NULL;
+    if (!*ip->ipv4_subnet && *ip->ipv4_gateway) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.ipv4Gateway",
+                            "a gateway needs an ipv4Subnet");
+    }
+    if (!*ip->ipv6_subnet && *ip->ipv6_gateway) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.ipv6Gateway",
+                            "a gateway needs an ipv6Subnet");
+    }
+    if (!*ip->ipv4_subnet && !*ip->ipv6_subnet
+        && (ip->n_allocation_pools || ip->n_reserved_ips)) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig",
+                            "allocation pools and reserved IPs need a subnet");
+    }
+    if (*ip->ipv4_subnet && (err = build_subnet(ip, AF_INET, v4))) {
+        return err;
+    }
+    if (*ip->ipv6_subnet && (err = build_subnet(ip, AF_INET6, v6))) {
+        return err;
+    }
+    if (*v4) {
+        canonicalize(ip, *v4, AF_INET);
+    }
+    if (*v6) {
+        canonicalize(ip, *v6, AF_INET6);
+    }
+    return check_dhcp(ip, *v4);
+}
+
+static struct lq_error *
+check_type(const PB(VirtualNetworkSpec) * spec, const struct validate_config *cfg)
+{
+    switch (spec->type) {
+    case PB_NETWORK_TYPE(OVERLAY):
+    case PB_NETWORK_TYPE(ISOLATED):
+        break;
+    case PB_NETWORK_TYPE(VLAN):
+    case PB_NETWORK_TYPE(EXTERNAL):
+        if (!cfg->admin) {
+            return lq_error_new(LQ_PERMISSION_DENIED, "spec.type",
+                                "only an admin can create VLAN and EXTERNAL networks");
+        }
+        return lq_error_new(LQ_UNIMPLEMENTED, "spec.type",
+                            "VLAN and EXTERNAL networks come with routers; not available yet");
+    default:
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.type", "unknown network type %d",
+                            (int) spec->type);
+    }
+    if (spec->vlan && (spec->vlan->vlan_id || *spec->vlan->physical_network)) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan",
+                            "only VLAN and EXTERNAL networks take a VLAN");
+    }
+    if (spec->router && spec->type == PB_NETWORK_TYPE(ISOLATED)
+        && (spec->router->enabled || *spec->router->external_gateway_network_id)) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.router.enabled",
+                            "an ISOLATED network cannot be routed");
+    }
+    if (spec->router && (spec->router->enabled || *spec->router->external_gateway_network_id
+                         || spec->router->n_routes)) {
+        return lq_error_new(LQ_UNIMPLEMENTED, "spec.router", "routing is not available yet");
+    }
+    if (spec->shared && !cfg->admin) {
+        return lq_error_new(LQ_PERMISSION_DENIED, "spec.shared",
+                            "only an admin can share a network");
+    }
+    if (*spec->default_security_group_id) {
+        return lq_error_new(LQ_NOT_FOUND, "spec.defaultSecurityGroupId",
+                            "security group '%s' not found", spec->default_security_group_id);
+    }
+    return NULL;
+}
+
+struct lq_error *
+validate_network_spec(PB(VirtualNetworkSpec) * spec, const struct validate_config *cfg,
+                      struct ipam_subnet **v4_out, struct ipam_subnet **v6_out)
+{
+    struct ipam_subnet *v4 = NULL, *v6 = NULL;
+    struct lq_error *err = check_type(spec, cfg);
+    if (!err) {
+        err = check_ip_config(spec, &v4, &v6);
+    }
+    unsigned int max = validate_max_mtu(spec, cfg->physical_mtu);
+    if (!err && spec->mtu && (spec->mtu < 68 || spec->mtu > max)) {
+        err = lq_error_new(LQ_INVALID_ARGUMENT, "spec.mtu",
+                           "%u is outside 68..%u (the physical MTU %u%s)", spec->mtu, max,
+                           cfg->physical_mtu, max < cfg->physical_mtu ? " minus 58 for Geneve" : "");
+    }
+    if (!err && spec->dns) {
+        err = check_addresses(spec->dns->nameservers, spec->dns->n_nameservers, 0,
+                              "spec.dns.nameservers");
+        for (size_t i = 0; !err && i < spec->dns->n_search_domains; i++) {
+            if (!validate_domain_name(spec->dns->search_domains[i])) {
+                char *f = xasprintf("spec.dns.searchDomains[%zu]", i);
+                err = lq_error_new(LQ_INVALID_ARGUMENT, f, "'%s' is not a domain name",
+                                   spec->dns->search_domains[i]);
+                free(f);
+            }
+        }
+    }
+    if (!err && !PB_HAS(spec, port_security_enabled)) {
+        PB_MARK(spec, port_security_enabled);
+        spec->port_security_enabled = true;
+    }
+    if (err || !v4_out) {
+        ipam_subnet_destroy(v4);
+    } else {
+        *v4_out = v4;
+    }
+    if (err || !v6_out) {
+        ipam_subnet_destroy(v6);
+    } else {
+        *v6_out = v6;
+    }
+    return err;
+}
+
+void
+validate_network_subnets(const PB(VirtualNetwork) * net, struct ipam_subnet **v4,
+                         struct ipam_subnet **v6)
+{
+    *v4 = *v6 = NULL;
+    const PB(IpAddressManagement) *ip = net->spec ? net->spec->ip_config : NULL;
+    if (!ip) {
+        return;
+    }
+    struct lq_error *e4 = *ip->ipv4_subnet ? build_subnet(ip, AF_INET, v4) : NULL;
+    struct lq_error *e6 = *ip->ipv6_subnet ? build_subnet(ip, AF_INET6, v6) : NULL;
+    lq_error_free(e4);
+    lq_error_free(e6);
+}

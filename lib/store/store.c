@@ -1,0 +1,372 @@
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipam.h"
+#include "log.h"
+#include "net.h"
+#include "pbjson.h"
+#include "util.h"
+
+/* An Ip_Allocation or Mac_Allocation row. */
+struct alloc {
+    char *network;
+    char *value; /* address or MAC */
+};
+
+struct store {
+    store_subnets_fn *subnets;
+    struct strmap networks;      /* id -> store_network */
+    struct strmap ports;         /* id -> store_port */
+    struct strmap tokens;        /* id -> store_token */
+    struct strmap token_hashes;  /* hash -> store_token */
+    struct strmap net_rows;      /* row uuid -> store_network */
+    struct strmap port_rows;     /* row uuid -> store_port */
+    struct strmap token_rows;    /* row uuid -> store_token */
+    struct strmap ip_rows;       /* row uuid -> alloc */
+    struct strmap mac_rows;      /* row uuid -> alloc */
+    struct strmap ips;           /* "network|address" -> alloc */
+    struct strmap macs;          /* "network|mac" -> alloc */
+    unsigned long long generation;
+};
+
+struct store *
+store_create(store_subnets_fn *subnets)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    s->subnets = subnets;
+    strmap_init(&s->networks);
+    strmap_init(&s->ports);
+    strmap_init(&s->tokens);
+    strmap_init(&s->token_hashes);
+    strmap_init(&s->net_rows);
+    strmap_init(&s->port_rows);
+    strmap_init(&s->token_rows);
+    strmap_init(&s->ip_rows);
+    strmap_init(&s->mac_rows);
+    strmap_init(&s->ips);
+    strmap_init(&s->macs);
+    return s;
+}
+
+static void
+network_free(void *p)
+{
+    struct store_network *n = p;
+    if (n) {
+        free(n->id);
+        free(n->row_uuid);
+        protobuf_c_message_free_unpacked(&n->net->base, NULL);
+        ipam_subnet_destroy(n->v4);
+        ipam_subnet_destroy(n->v6);
+        free(n);
+    }
+}
+
+static void
+port_free(void *p)
+{
+    struct store_port *sp = p;
+    if (sp) {
+        free(sp->id);
+        free(sp->row_uuid);
+        free(sp->network);
+        protobuf_c_message_free_unpacked(&sp->port->base, NULL);
+        free(sp);
+    }
+}
+
+static void
+token_free(void *p)
+{
+    struct store_token *t = p;
+    if (t) {
+        free(t->id);
+        free(t->row_uuid);
+        free(t->hash);
+        free(t->project);
+        free(t->name);
+        free(t);
+    }
+}
+
+static void
+alloc_free(void *p)
+{
+    struct alloc *a = p;
+    if (a) {
+        free(a->network);
+        free(a->value);
+        free(a);
+    }
+}
+
+void
+store_destroy(struct store *s)
+{
+    if (!s) {
+        return;
+    }
+    strmap_destroy(&s->net_rows);
+    strmap_destroy(&s->port_rows);
+    strmap_destroy(&s->token_rows);
+    strmap_destroy(&s->token_hashes);
+    strmap_destroy(&s->ips);
+    strmap_destroy(&s->macs);
+    strmap_destroy_with(&s->networks, network_free);
+    strmap_destroy_with(&s->ports, port_free);
+    strmap_destroy_with(&s->tokens, token_free);
+    strmap_destroy_with(&s->ip_rows, alloc_free);
+    strmap_destroy_with(&s->mac_rows, alloc_free);
+    free(s);
+}
+
+static ProtobufCMessage *
+decode_body(const struct ovsdb_row *row, const ProtobufCMessageDescriptor *desc)
+{
+    const char *body = ovsdb_row_string(row, "body");
+    struct lq_error *err = NULL;
+    ProtobufCMessage *m = pbjson_decode_text(desc, body, strlen(body), &err);
+    if (!m) {
+        LQ_LOG_RL(LQ_LOG_ERR, "store", "row %s: undecodable %s body: %s", row->uuid,
+                  desc->short_name, err->message);
+        lq_error_free(err);
+    }
+    return m;
+}
+
+/* Adjusts the per-network allocation counters for 'a' by 'delta'. */
+static void
+count_alloc(struct store *s, const struct alloc *a, int delta)
+{
+    struct store_network *n = strmap_get(&s->networks, a->network);
+    struct net_addr addr;
+    if (!n || !net_addr_parse(a->value, &addr)) {
+        return;
+    }
+    if (addr.family == AF_INET) {
+        n->n_v4_alloc += delta;
+        n->n_v4_pool += n->v4 && ipam_is_allocatable(n->v4, &addr) ? delta : 0;
+    } else {
+        n->n_v6_alloc += delta;
+    }
+}
+
+static void
+recount_network(struct store *s, struct store_network *n)
+{
+    n->n_ports = 0;
+    n->n_v4_alloc = n->n_v4_pool = n->n_v6_alloc = 0;
+    for (struct strmap_node *p = strmap_first(&s->ports); p; p = strmap_next(&s->ports, p)) {
+        const struct store_port *sp = p->value;
+        n->n_ports += !strcmp(sp->network, n->id);
+    }
+    for (struct strmap_node *i = strmap_first(&s->ip_rows); i; i = strmap_next(&s->ip_rows, i)) {
+        const struct alloc *a = i->value;
+        if (!strcmp(a->network, n->id)) {
+            count_alloc(s, a, 1);
+        }
+    }
+}
+
+static void
+network_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    if (old) {
+        struct store_network *n = strmap_remove(&s->net_rows, old->uuid);
+        if (n) {
+            strmap_remove(&s->networks, n->id);
+            network_free(n);
+        }
+    }
+    if (!new) {
+        return;
+    }
+    ProtobufCMessage *m = decode_body(new, &limiquantix__network__v1__virtual_network__descriptor);
+    if (!m) {
+        return;
+    }
+    struct store_network *n = xcalloc(1, sizeof *n);
+    n->id = xstrdup(ovsdb_row_string(new, "id"));
+    n->row_uuid = xstrdup(new->uuid);
+    n->net = (PB(VirtualNetwork) *) m;
+    s->subnets(n->net, &n->v4, &n->v6);
+    network_free(strmap_put(&s->networks, n->id, n));
+    strmap_put(&s->net_rows, n->row_uuid, n);
+    recount_network(s, n);
+}
+
+static void
+port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    if (old) {
+        struct store_port *sp = strmap_remove(&s->port_rows, old->uuid);
+        if (sp) {
+            struct store_network *n = strmap_get(&s->networks, sp->network);
+            if (n && n->n_ports) {
+                n->n_ports--;
+            }
+            strmap_remove(&s->ports, sp->id);
+            port_free(sp);
+        }
+    }
+    if (!new) {
+        return;
+    }
+    ProtobufCMessage *m = decode_body(new, &limiquantix__network__v1__port__descriptor);
+    if (!m) {
+        return;
+    }
+    struct store_port *sp = xcalloc(1, sizeof *sp);
+    sp->id = xstrdup(ovsdb_row_string(new, "id"));
+    sp->row_uuid = xstrdup(new->uuid);
+    sp->network = xstrdup(ovsdb_row_string(new, "network"));
+    sp->port = (PB(Port) *) m;
+    port_free(strmap_put(&s->ports, sp->id, sp));
+    strmap_put(&s->port_rows, sp->row_uuid, sp);
+    struct store_network *n = strmap_get(&s->networks, sp->network);
+    if (n) {
+        n->n_ports++;
+    }
+}
+
+static void
+alloc_changed(struct store *s, struct strmap *rows, struct strmap *index, const char *column,
+              bool is_ip, const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    if (old) {
+        struct alloc *a = strmap_remove(rows, old->uuid);
+        if (a) {
+            char *key = xasprintf("%s|%s", a->network, a->value);
+            strmap_remove(index, key);
+            free(key);
+            if (is_ip) {
+                count_alloc(s, a, -1);
+            }
+            alloc_free(a);
+        }
+    }
+    if (new) {
+        struct alloc *a = xmalloc(sizeof *a);
+        a->network = xstrdup(ovsdb_row_string(new, "network"));
+        a->value = xstrdup(ovsdb_row_string(new, column));
+        alloc_free(strmap_put(rows, new->uuid, a));
+        char *key = xasprintf("%s|%s", a->network, a->value);
+        strmap_put(index, key, a);
+        free(key);
+        if (is_ip) {
+            count_alloc(s, a, 1);
+        }
+    }
+}
+
+static void
+token_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    if (old) {
+        struct store_token *t = strmap_remove(&s->token_rows, old->uuid);
+        if (t) {
+            strmap_remove(&s->tokens, t->id);
+            strmap_remove(&s->token_hashes, t->hash);
+            token_free(t);
+        }
+    }
+    if (new) {
+        struct store_token *t = xcalloc(1, sizeof *t);
+        t->id = xstrdup(ovsdb_row_string(new, "id"));
+        t->row_uuid = xstrdup(new->uuid);
+        t->hash = xstrdup(ovsdb_row_string(new, "hash"));
+        t->project = xstrdup(ovsdb_row_string(new, "project"));
+        t->name = xstrdup(ovsdb_row_string(new, "name"));
+        t->created = ovsdb_row_int(new, "created");
+        if (!rpc_role_from_name(ovsdb_row_string(new, "role"), &t->role)) {
+            t->role = RPC_ROLE_READER;
+        }
+        token_free(strmap_put(&s->tokens, t->id, t));
+        strmap_put(&s->token_rows, t->row_uuid, t);
+        strmap_put(&s->token_hashes, t->hash, t);
+    }
+}
+
+void
+store_row_changed(struct store *s, const char *table, enum ovsdb_change_kind kind,
+                  const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    (void) kind;
+    s->generation++;
+    if (!strcmp(table, "Network")) {
+        network_changed(s, old, new);
+    } else if (!strcmp(table, "Port")) {
+        port_changed(s, old, new);
+    } else if (!strcmp(table, "Ip_Allocation")) {
+        alloc_changed(s, &s->ip_rows, &s->ips, "address", true, old, new);
+    } else if (!strcmp(table, "Mac_Allocation")) {
+        alloc_changed(s, &s->mac_rows, &s->macs, "mac", false, old, new);
+    } else if (!strcmp(table, "Token")) {
+        token_changed(s, old, new);
+    }
+}
+
+const struct store_network *
+store_network(const struct store *s, const char *id)
+{
+    return strmap_get(&s->networks, id);
+}
+
+const struct store_port *
+store_port(const struct store *s, const char *id)
+{
+    return strmap_get(&s->ports, id);
+}
+
+const struct strmap *
+store_networks(const struct store *s)
+{
+    return &s->networks;
+}
+
+const struct strmap *
+store_ports(const struct store *s)
+{
+    return &s->ports;
+}
+
+const struct strmap *
+store_tokens(const struct store *s)
+{
+    return &s->tokens;
+}
+
+const struct store_token *
+store_token_by_hash(const struct store *s, const char *hash)
+{
+    return strmap_get(&s->token_hashes, hash);
+}
+
+static bool
+indexed(const struct strmap *index, const char *network, const char *value)
+{
+    char *key = xasprintf("%s|%s", network, value);
+    bool found = strmap_contains(index, key);
+    free(key);
+    return found;
+}
+
+bool
+store_ip_used(const struct store *s, const char *network, const char *addr)
+{
+    return indexed(&s->ips, network, addr);
+}
+
+bool
+store_mac_used(const struct store *s, const char *network, const char *mac)
+{
+    return indexed(&s->macs, network, mac);
+}
+
+unsigned long long
+store_generation(const struct store *s)
+{
+    return s->generation;
+}

@@ -1,0 +1,74 @@
+/* store: the LQNet replica seen as decoded resources, with the indexes the
+ * services need (ports per network, IP and MAC allocations, tokens by hash).
+ * It is fed the LQNet database's row changes by the OVSDB client and never
+ * does I/O itself. Rows are written by the services as OVSDB transactions;
+ * the database's unique indexes settle races between writers. */
+#ifndef LQ_STORE_H
+#define LQ_STORE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ovsdb.h"
+#include "pb.h"
+#include "rpc.h"
+#include "strmap.h"
+
+struct ipam_subnet;
+
+struct store_network {
+    char *id;
+    char *row_uuid;
+    PB(VirtualNetwork) * net; /* decoded body: effective spec, no status */
+    struct ipam_subnet *v4;   /* NULL without an IPv4 subnet */
+    struct ipam_subnet *v6;
+    size_t n_ports;
+    size_t n_v4_alloc; /* IPv4 addresses allocated */
+    size_t n_v4_pool;  /* ... of which inside the pools (not reserved) */
+    size_t n_v6_alloc;
+};
+
+struct store_port {
+    char *id;
+    char *row_uuid;
+    char *network;
+    PB(Port) * port; /* decoded body: effective spec, no status */
+};
+
+struct store_token {
+    char *id;
+    char *row_uuid;
+    char *hash;
+    char *project;
+    char *name;
+    enum rpc_role role;
+    long long created;
+};
+
+/* Builds a network's IPAM subnets from its (already validated) spec. */
+typedef void store_subnets_fn(const PB(VirtualNetwork) * net, struct ipam_subnet **v4,
+                              struct ipam_subnet **v6);
+
+struct store *store_create(store_subnets_fn *subnets);
+void store_destroy(struct store *store);
+
+/* Applies one change of the LQNet replica (an ovsdb row_changed callback). */
+void store_row_changed(struct store *store, const char *table, enum ovsdb_change_kind kind,
+                       const struct ovsdb_row *old, const struct ovsdb_row *new);
+
+const struct store_network *store_network(const struct store *store, const char *id);
+const struct store_port *store_port(const struct store *store, const char *id);
+/* id -> struct store_network / struct store_port / struct store_token */
+const struct strmap *store_networks(const struct store *store);
+const struct strmap *store_ports(const struct store *store);
+const struct strmap *store_tokens(const struct store *store);
+const struct store_token *store_token_by_hash(const struct store *store, const char *hash);
+
+/* Whether 'addr' (canonical text) / 'mac' is taken in network 'network'. */
+bool store_ip_used(const struct store *store, const char *network, const char *addr);
+bool store_mac_used(const struct store *store, const char *network, const char *mac);
+
+/* Incremented on every change; lets callers cache derived data. */
+unsigned long long store_generation(const struct store *store);
+
+#endif
