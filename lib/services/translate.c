@@ -192,23 +192,14 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
 }
 
 static void
-translate_network(struct nb_desired *d, const struct store *store, const struct store_network *sn,
+translate_network(struct nb_desired *d, const struct store_network *sn, json_t *ports,
                   const struct translate_config *cfg)
 {
-    json_t *ports = json_array();
-    const struct strmap *all = store_ports(store);
-    for (struct strmap_node *n = strmap_first(all); n; n = strmap_next(all, n)) {
-        const struct store_port *sp = n->value;
-        if (!strcmp(sp->network, sn->id)) {
-            translate_port(d, sp, sn);
-            json_array_append_new(ports, lqref("Logical_Switch_Port", "port", sp->id));
-        }
-    }
     char *name = translate_switch_name(sn->id);
     json_t *ext = external_ids("network", sn->id, sn->net->name);
     json_array_append_new(json_array_get(ext, 1),
                           json_pack("[s, s]", "lqnet:project", sn->net->project_id));
-    json_t *cols = json_pack("{s:s, s:[s, o], s:o}", "name", name, "ports", "set", ports,
+    json_t *cols = json_pack("{s:s, s:[s, O], s:o}", "name", name, "ports", "set", ports,
                              "external_ids", ext);
     free(name);
     add_row(d, "Logical_Switch", "network", sn->id, cols);
@@ -217,15 +208,43 @@ translate_network(struct nb_desired *d, const struct store *store, const struct 
     }
 }
 
+static void
+decref(void *json)
+{
+    json_decref(json);
+}
+
 struct nb_desired *
 translate_build(const struct store *store, const struct translate_config *cfg)
 {
     struct nb_desired *d = xmalloc(sizeof *d);
     strmap_init(&d->rows);
-    const struct strmap *nets = store_networks(store);
-    for (struct strmap_node *n = strmap_first(nets); n; n = strmap_next(nets, n)) {
-        translate_network(d, store, n->value, cfg);
+    struct strmap ports = STRMAP_INITIALIZER; /* network id -> JSON array of lqrefs */
+    size_t n;
+    struct strmap_node **all = strmap_sorted(store_ports(store), &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct store_port *sp = all[i]->value;
+        const struct store_network *sn = store_network(store, sp->network);
+        if (!sn) {
+            continue;
+        }
+        translate_port(d, sp, sn);
+        json_t *refs = strmap_get(&ports, sn->id);
+        if (!refs) {
+            refs = json_array();
+            strmap_put(&ports, sn->id, refs);
+        }
+        json_array_append_new(refs, lqref("Logical_Switch_Port", "port", sp->id));
     }
+    free(all);
+    const struct strmap *nets = store_networks(store);
+    for (struct strmap_node *node = strmap_first(nets); node; node = strmap_next(nets, node)) {
+        json_t *refs = strmap_get(&ports, node->key);
+        json_t *empty = json_array();
+        translate_network(d, node->value, refs ? refs : empty, cfg);
+        json_decref(empty);
+    }
+    strmap_destroy_with(&ports, decref);
     return d;
 }
 
