@@ -720,6 +720,14 @@ cli_append(char **s, const char *sep, const char *fmt, ...)
     *s = joined;
 }
 
+char *
+cli_phase_text(json_t *resource)
+{
+    const char *phase = cli_json_str(resource, "status.phase");
+    const char *error = cli_json_str(resource, "status.errorMessage");
+    return xasprintf("%s%s%s", *phase ? phase : "UNKNOWN", *error ? ": " : "", error);
+}
+
 void
 cli_print_json(json_t *json)
 {

@@ -185,6 +185,9 @@ void cli_mask_add(json_t *req, const char *path);
  * heap string '*s'. */
 void cli_append(char **s, const char *sep, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Returns "PHASE" or "PHASE: error message" from a resource's status.
+ * Caller frees. */
+char *cli_phase_text(json_t *resource);
 /* Prints 'json' to stdout, indented. */
 void cli_print_json(json_t *json);
 struct cli_table;

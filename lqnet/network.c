@@ -390,14 +390,6 @@ type_text(json_t *network)
     return s;
 }
 
-static char *
-phase_text(json_t *resource)
-{
-    const char *phase = cli_json_str(resource, "status.phase");
-    const char *error = cli_json_str(resource, "status.errorMessage");
-    return xasprintf("%s%s%s", *phase ? phase : "UNKNOWN", *error ? ": " : "", error);
-}
-
 /* The effective MTU, or the configured one before the server reports it. */
 static char *
 mtu_text(json_t *network)
@@ -427,7 +419,7 @@ network_list_table(json_t *networks)
             xstrdup(cli_json_str(net, "name")),
             type_text(net),
             xasprintf("%s%s%s", v4, *v4 && *v6 ? ", " : "", v6),
-            phase_text(net),
+            cli_phase_text(net),
             *ports ? ports : xstrdup("0"),
             mtu_text(net),
         };
@@ -578,7 +570,7 @@ network_show_table(json_t *net)
     add_field(t, "project", xstrdup(cli_json_str(net, "projectId")));
     add_optional(t, "description", xstrdup(cli_json_str(net, "description")));
     add_field(t, "type", type_text(net));
-    add_field(t, "status", phase_text(net));
+    add_field(t, "status", cli_phase_text(net));
     add_optional(t, "vlan", vlan_text(net));
     add_optional(t, "ipv4 subnet", xstrdup(cli_json_str(net, "spec.ipConfig.ipv4Subnet")));
     add_optional(t, "ipv4 gateway", xstrdup(cli_json_str(net, "spec.ipConfig.ipv4Gateway")));
@@ -778,7 +770,7 @@ static const struct cli_option list_options[] = {
 };
 
 static const struct cli_option delete_options[] = {
-    {"force", OPT_FORCE, NULL, "delete even if ports remain (they are deleted too)"},
+    {"force", OPT_FORCE, NULL, "delete even if the network still has ports"},
     {NULL, 0, NULL, NULL},
 };
 

@@ -234,14 +234,6 @@ first_of(json_t *obj, const char *path1, const char *path2)
     return *s ? s : cli_json_str(obj, path2);
 }
 
-static char *
-phase_text(json_t *port)
-{
-    const char *phase = cli_json_str(port, "status.phase");
-    const char *error = cli_json_str(port, "status.errorMessage");
-    return xasprintf("%s%s%s", *phase ? phase : "UNKNOWN", *error ? ": " : "", error);
-}
-
 struct cli_table *
 port_list_table(json_t *ports, json_t *network_names)
 {
@@ -259,7 +251,7 @@ port_list_table(json_t *ports, json_t *network_names)
             xstrdup(net_name && *net_name ? net_name : net),
             xstrdup(first_of(port, "status.macAddress", "spec.macAddress")),
             ips_text(port, ", "),
-            phase_text(port),
+            cli_phase_text(port),
             xstrdup(first_of(port, "status.hostId", "spec.binding.hostId")),
         };
         cli_table_add_row_owned(t, cells);
@@ -303,7 +295,7 @@ port_show_table(json_t *port)
     add_field(t, "name", xstrdup(cli_json_str(port, "name")));
     add_field(t, "project", xstrdup(cli_json_str(port, "projectId")));
     add_field(t, "network", xstrdup(cli_json_str(port, "networkId")));
-    add_field(t, "status", phase_text(port));
+    add_field(t, "status", cli_phase_text(port));
     add_field(t, "mac address", xstrdup(first_of(port, "status.macAddress", "spec.macAddress")));
     add_field(t, "ip addresses", ips_text(port, "\n"));
     add_field(t, "admin state",

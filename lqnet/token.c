@@ -147,7 +147,7 @@ static const struct cli_command token_commands[] = {
      "the token cannot be shown again.",
      create_options,
      "  lqnet token create --project acme --role member --name ci\n"
-     "  export LQNET_TOKEN=$(lqnet token create --project acme --role reader)\n",
+     "  T=$(lqnet token create --project acme --role reader)\n",
      0, 0, cmd_create},
     {"list", "", "List API tokens (admin only; never shows the secrets)", NULL, no_options,
      "  lqnet token list\n", 0, 0, cmd_list},

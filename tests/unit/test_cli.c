@@ -107,20 +107,20 @@ struct cmdline {
     struct cli_args args;
 };
 
+/* A NULL-terminated argument list for parse_cmdline(). */
+#define ARGV(...) ((const char *[]){__VA_ARGS__, NULL})
+
 static int
 parse_cmdline(struct cmdline *cl, const struct cli_group *group, const char *name,
-              struct cli_error *err, ...)
+              struct cli_error *err, const char *const *args)
 {
-    va_list ap;
-    va_start(ap, err);
     cl->argc = 0;
     cl->argv[cl->argc++] = xstrdup(name);
-    for (const char *a; (a = va_arg(ap, const char *));) {
+    for (; *args; args++) {
         assert_true(cl->argc < MAX_ARGV - 1);
-        cl->argv[cl->argc++] = xstrdup(a);
+        cl->argv[cl->argc++] = xstrdup(*args);
     }
     cl->argv[cl->argc] = NULL;
-    va_end(ap);
     const struct cli_command *cmd = cli_group_find(group, name);
     assert_non_null(cmd);
     return cli_args_parse(cmd, cl->argc, cl->argv, &cl->args, err);
@@ -468,9 +468,10 @@ test_args_parse(void **state)
     struct cli_error err = {0};
     struct cmdline cl;
     /* Options and positionals mix; globals apply at once. */
-    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, "--subnet", "10.0.0.0/24",
-                                   "web", "-o", "json", "--dns=1.1.1.1", NULL),
-                     0);
+    assert_int_equal(
+        parse_cmdline(&cl, &network_group, "create", &err,
+                      ARGV("--subnet", "10.0.0.0/24", "web", "-o", "json", "--dns=1.1.1.1")),
+        0);
     assert_int_equal(cl.args.n_pos, 1);
     assert_string_equal(cl.args.pos[0], "web");
     assert_int_equal(cl.args.n_opts, 2);
@@ -481,38 +482,38 @@ test_args_parse(void **state)
     cmdline_free(&cl);
     assert_true(cli_set_output("table"));
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, "-h", NULL), 0);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, ARGV("-h")), 0);
     assert_true(cl.args.help); /* No NAME needed for help. */
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, "web", "--bogus", NULL),
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, ARGV("web", "--bogus")),
                      -1);
     assert_int_equal(err.status, CLI_USAGE);
     assert_string_equal(err.message, "unknown option '--bogus'");
     cli_error_clear(&err);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, "web", "--mtu", NULL), -1);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, ARGV("web", "--mtu")), -1);
     assert_string_equal(err.message, "option '--mtu' needs a value");
     cli_error_clear(&err);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "show", &err, "a", "b", NULL), -1);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "show", &err, ARGV("a", "b")), -1);
     assert_string_equal(err.message, "unexpected argument 'b'");
     cli_error_clear(&err);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "show", &err, NULL), -1);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "show", &err, (const char *[]){NULL}), -1);
     assert_non_null(strstr(err.message, "missing arguments"));
     cli_error_clear(&err);
     cmdline_free(&cl);
 
     /* "--" ends the options: a name may start with a dash. */
-    assert_int_equal(parse_cmdline(&cl, &network_group, "delete", &err, "--", "-odd", NULL), 0);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "delete", &err, ARGV("--", "-odd")), 0);
     assert_string_equal(cl.args.pos[0], "-odd");
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "list", &err, "-o", "yaml", NULL), -1);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "list", &err, ARGV("-o", "yaml")), -1);
     assert_non_null(strstr(err.message, "'yaml'"));
     cli_error_clear(&err);
     cmdline_free(&cl);
@@ -525,16 +526,17 @@ test_network_create(void **state)
     struct cli_error err = {0};
     struct cmdline cl;
     assert_int_equal(
-        parse_cmdline(&cl, &network_group, "create", &err, "app", "--subnet", "10.0.1.0/24",
-                      "--gateway", "10.0.1.1", "--pool", "10.0.1.10-10.0.1.99", "--pool",
-                      "10.0.1.150-10.0.1.160", "--reserve", "10.0.1.5", "--dns", "1.1.1.1", "--dns",
-                      "8.8.8.8", "--ntp", "10.0.0.123", "--domain", "lab.example", "--lease",
-                      "3600", "--type", "VLAN", "--vlan", "100", "--physical-network", "physnet1",
-                      "--ipv6-subnet", "fd00::/64", "--ipv6-gateway", "fd00::1", "--mtu", "1400",
-                      "--no-port-security", "--shared", "--project", "acme", "--description",
-                      "the app tier", "--label", "tier=app", "--label", "env=", "--static",
-                      "52:54:00:00:00:01=10.0.1.20=db1", "--static", "52:54:00:00:00:02=10.0.1.21",
-                      "--external-gateway", "public", "--no-dhcp", NULL),
+        parse_cmdline(
+            &cl, &network_group, "create", &err,
+            ARGV("app", "--subnet", "10.0.1.0/24", "--gateway", "10.0.1.1", "--pool",
+                 "10.0.1.10-10.0.1.99", "--pool", "10.0.1.150-10.0.1.160", "--reserve", "10.0.1.5",
+                 "--dns", "1.1.1.1", "--dns", "8.8.8.8", "--ntp", "10.0.0.123", "--domain",
+                 "lab.example", "--lease", "3600", "--type", "VLAN", "--vlan", "100",
+                 "--physical-network", "physnet1", "--ipv6-subnet", "fd00::/64", "--ipv6-gateway",
+                 "fd00::1", "--mtu", "1400", "--no-port-security", "--shared", "--project", "acme",
+                 "--description", "the app tier", "--label", "tier=app", "--label",
+                 "env=", "--static", "52:54:00:00:00:01=10.0.1.20=db1", "--static",
+                 "52:54:00:00:00:02=10.0.1.21", "--external-gateway", "public", "--no-dhcp")),
         0);
     json_t *req = network_create_request(&cl.args, &err);
     assert_int_equal(err.status, CLI_OK);
@@ -565,8 +567,8 @@ test_network_create(void **state)
 
     /* The minimal form, and overlay (the zero value) is never sent. */
     json_array_clear(fake_log);
-    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, "web", "--type", "overlay",
-                                   "--subnet", "10.0.2.0/24", NULL),
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err,
+                                   ARGV("web", "--type", "overlay", "--subnet", "10.0.2.0/24")),
                      0);
     req = network_create_request(&cl.args, &err);
     assert_json_eq(req, "{\"name\": \"web\", \"spec\": {\"ipConfig\": {\"ipv4Subnet\": "
@@ -583,7 +585,7 @@ test_network_create(void **state)
     };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(bad); i++) {
         assert_int_equal(
-            parse_cmdline(&cl, &network_group, "create", &err, "n", bad[i][0], bad[i][1], NULL), 0);
+            parse_cmdline(&cl, &network_group, "create", &err, ARGV("n", bad[i][0], bad[i][1])), 0);
         req = network_create_request(&cl.args, &err);
         if (req || err.status != CLI_USAGE) {
             fail_msg("%s %s was accepted", bad[i][0], bad[i][1]);
@@ -599,10 +601,11 @@ test_network_update(void **state)
     (void)state;
     struct cli_error err = {0};
     struct cmdline cl;
-    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, "web", "--dns", "1.1.1.1",
-                                   "--description", "d", "--dns", "9.9.9.9", "--no-port-security",
-                                   "--lease", "600", "--label", "a=b", NULL),
-                     0);
+    assert_int_equal(
+        parse_cmdline(&cl, &network_group, "update", &err,
+                      ARGV("web", "--dns", "1.1.1.1", "--description", "d", "--dns", "9.9.9.9",
+                           "--no-port-security", "--lease", "600", "--label", "a=b")),
+        0);
     json_t *req = network_update_request(&cl.args, &err);
     assert_json_eq(req, "{\"id\": \"" NET_WEB "\", \"description\": \"d\","
                         " \"labels\": {\"a\": \"b\"},"
@@ -614,8 +617,8 @@ test_network_update(void **state)
     cmdline_free(&cl);
 
     /* Clearing a list sends it empty and names it in the mask. */
-    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, NET_DB1, "--no-dns",
-                                   "--port-security", "--no-router", NULL),
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err,
+                                   ARGV(NET_DB1, "--no-dns", "--port-security", "--no-router")),
                      0);
     json_array_clear(fake_log);
     req = network_update_request(&cl.args, &err);
@@ -627,8 +630,8 @@ test_network_update(void **state)
     json_decref(req);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, "web", "--external-gateway",
-                                   "public", NULL),
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err,
+                                   ARGV("web", "--external-gateway", "public")),
                      0);
     req = network_update_request(&cl.args, &err);
     assert_json_eq(req, "{\"id\": \"" NET_WEB "\", \"spec\": {\"router\": {\"enabled\": true, "
@@ -637,7 +640,7 @@ test_network_update(void **state)
     json_decref(req);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, "web", NULL), 0);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, ARGV("web")), 0);
     assert_null(network_update_request(&cl.args, &err));
     assert_int_equal(err.status, CLI_USAGE);
     assert_non_null(strstr(err.message, "nothing to update"));
@@ -645,7 +648,7 @@ test_network_update(void **state)
     cmdline_free(&cl);
 
     /* Name lookups fail as API errors. */
-    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, "db", "--mtu", "0", NULL),
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, ARGV("db", "--mtu", "0")),
                      0);
     assert_null(network_update_request(&cl.args, &err));
     assert_int_equal(err.status, CLI_API_ERROR);
@@ -700,14 +703,14 @@ test_port_requests(void **state)
     (void)state;
     struct cli_error err = {0};
     struct cmdline cl;
-    assert_int_equal(parse_cmdline(&cl, &port_group, "create", &err, "p1", "--network", "web",
-                                   "--mac", "52:54:00:00:00:09", "--ip", "10.0.1.9", "--ip",
-                                   "fd00::9", "--no-port-security", "--admin-down",
-                                   "--security-group", "web", "--security-group", SG_WEB,
-                                   "--allowed-address", "10.0.1.250", "--allowed-address",
-                                   "10.0.1.0/24,52:54:00:00:00:0a", "--host", "hv1", "--label",
-                                   "role=lb", NULL),
-                     0);
+    assert_int_equal(
+        parse_cmdline(&cl, &port_group, "create", &err,
+                      ARGV("p1", "--network", "web", "--mac", "52:54:00:00:00:09", "--ip",
+                           "10.0.1.9", "--ip", "fd00::9", "--no-port-security", "--admin-down",
+                           "--security-group", "web", "--security-group", SG_WEB,
+                           "--allowed-address", "10.0.1.250", "--allowed-address",
+                           "10.0.1.0/24,52:54:00:00:00:0a", "--host", "hv1", "--label", "role=lb")),
+        0);
     json_t *req = port_create_request(&cl.args, &err);
     assert_json_eq(req, "{\"name\": \"p1\", \"networkId\": \"" NET_WEB "\", \"labels\": "
                         "{\"role\": \"lb\"}, \"spec\": {\"macAddress\": \"52:54:00:00:00:09\","
@@ -720,16 +723,17 @@ test_port_requests(void **state)
     json_decref(req);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &port_group, "create", &err, "p1", NULL), 0);
+    assert_int_equal(parse_cmdline(&cl, &port_group, "create", &err, ARGV("p1")), 0);
     assert_null(port_create_request(&cl.args, &err));
     assert_int_equal(err.status, CLI_USAGE);
     assert_string_equal(err.message, "--network is required");
     cli_error_clear(&err);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &port_group, "update", &err, "a", "--admin-up",
-                                   "--security-group", "web", "--no-allowed-addresses", NULL),
-                     0);
+    assert_int_equal(
+        parse_cmdline(&cl, &port_group, "update", &err,
+                      ARGV("a", "--admin-up", "--security-group", "web", "--no-allowed-addresses")),
+        0);
     req = port_update_request(&cl.args, &err);
     assert_json_eq(req, "{\"id\": \"" PORT_A "\", \"spec\": {\"adminStateUp\": true, "
                         "\"allowedAddressPairs\": [], \"securityGroupIds\": [\"" SG_WEB "\"]},"
@@ -739,7 +743,7 @@ test_port_requests(void **state)
     cmdline_free(&cl);
 
     assert_int_equal(
-        parse_cmdline(&cl, &port_group, "list", &err, "--network", "public", "--vm", "vm-7", NULL),
+        parse_cmdline(&cl, &port_group, "list", &err, ARGV("--network", "public", "--vm", "vm-7")),
         0);
     req = port_list_request(&cl.args, &err);
     assert_json_eq(req, "{\"vmId\": \"vm-7\", \"networkId\": \"" NET_PUB "\"}");
@@ -753,16 +757,16 @@ test_token_request(void **state)
     (void)state;
     struct cli_error err = {0};
     struct cmdline cl;
-    assert_int_equal(parse_cmdline(&cl, &token_group, "create", &err, "--project", "acme", "--role",
-                                   "member", "--name", "ci", NULL),
+    assert_int_equal(parse_cmdline(&cl, &token_group, "create", &err,
+                                   ARGV("--project", "acme", "--role", "member", "--name", "ci")),
                      0);
     json_t *req = token_create_request(&cl.args, &err);
     assert_json_eq(req, "{\"projectId\": \"acme\", \"role\": \"member\", \"name\": \"ci\"}");
     json_decref(req);
     cmdline_free(&cl);
 
-    assert_int_equal(parse_cmdline(&cl, &token_group, "create", &err, "--project", "acme", "--role",
-                                   "root", NULL),
+    assert_int_equal(parse_cmdline(&cl, &token_group, "create", &err,
+                                   ARGV("--project", "acme", "--role", "root")),
                      0);
     assert_null(token_create_request(&cl.args, &err));
     assert_int_equal(err.status, CLI_USAGE);
@@ -830,11 +834,8 @@ test_output_tables(void **state)
     for (size_t i = 0; i < LQ_ARRAY_SIZE(cells); i++) {
         char *needle = xasprintf("| %s ", cells[i][0]);
         const char *row = strstr(s, needle);
-        if (!row) {
-            fail_msg("no row '%s' in\n%s", cells[i][0], s);
-        }
-        const char *value = strchr(row + 1, '|') + 2;
-        if (strncmp(value, cells[i][1], strlen(cells[i][1]))) {
+        const char *bar = row ? strchr(row + 1, '|') : NULL;
+        if (!bar || strncmp(bar + 2, cells[i][1], strlen(cells[i][1]))) {
             fail_msg("row '%s' is not '%s' in\n%s", cells[i][0], cells[i][1], s);
         }
         free(needle);
