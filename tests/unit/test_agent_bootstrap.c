@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../agent/bootstrap.h"
+#include "bootstrap.h"
 #include "ovsdb.h"
 
 struct fake {

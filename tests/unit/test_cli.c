@@ -1,0 +1,907 @@
+/* Unit tests of the lqnet CLI: URL and HTTP parsing, the HTTP exchange
+ * against a forked one-shot server, argument parsing, request building
+ * (with name lookups answered by a fake transport) and table output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "http.h"
+#include "util.h"
+
+#define NET_WEB "11111111-1111-4111-8111-111111111111"
+#define NET_DB1 "22222222-2222-4222-8222-222222222222"
+#define NET_DB2 "33333333-3333-4333-8333-333333333333"
+#define NET_PUB "44444444-4444-4444-8444-444444444444"
+#define SG_WEB "55555555-5555-4555-8555-555555555555"
+#define PORT_A "66666666-6666-4666-8666-666666666666"
+
+/* The fake transport: canned replies by method, and a log of the calls. */
+static json_t *fake_log;
+
+static json_t *
+fake_call(const char *method, json_t *req, struct cli_error *err)
+{
+    json_array_append_new(fake_log, json_pack("{s:s, s:O}", "method", method, "req", req));
+    if (!strcmp(method, "VirtualNetworkService/ListNetworks")) {
+        /* Two pages, so that name lookups must follow nextPageToken. */
+        if (!*cli_json_str(req, "pageToken")) {
+            return json_pack("{s:[{s:s, s:s}, {s:s, s:s}], s:s}", "networks", "id", NET_WEB, "name",
+                             "web", "id", NET_DB1, "name", "db", "nextPageToken", "p2");
+        }
+        assert_string_equal(cli_json_str(req, "pageToken"), "p2");
+        return json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "networks", "id", NET_DB2, "name", "db",
+                         "id", NET_PUB, "name", "public");
+    }
+    if (!strcmp(method, "SecurityGroupService/ListSecurityGroups")) {
+        return json_pack("{s:[{s:s, s:s}]}", "securityGroups", "id", SG_WEB, "name", "web");
+    }
+    if (!strcmp(method, "PortService/ListPorts")) {
+        return json_pack("{s:[{s:s, s:s}]}", "ports", "id", PORT_A, "name", "a");
+    }
+    cli_error_set(err, CLI_API_ERROR, "unimplemented", "fake has no %s", method);
+    return NULL;
+}
+
+static int
+setup_fake(void **state)
+{
+    (void)state;
+    fake_log = json_array();
+    cli_set_transport(fake_call);
+    return 0;
+}
+
+static int
+teardown_fake(void **state)
+{
+    (void)state;
+    json_decref(fake_log);
+    cli_set_transport(NULL);
+    return 0;
+}
+
+static const char *
+logged_method(size_t i)
+{
+    return cli_json_str(json_array_get(fake_log, i), "method");
+}
+
+static void
+assert_json_eq(json_t *actual, const char *expected_text)
+{
+    json_error_t jerr;
+    json_t *expected = json_loads(expected_text, 0, &jerr);
+    if (!expected) {
+        fail_msg("bad expected JSON: %s", jerr.text);
+    }
+    if (!json_equal(actual, expected)) {
+        char *a = json_dumps(actual, JSON_SORT_KEYS);
+        char *e = json_dumps(expected, JSON_SORT_KEYS);
+        print_error("actual:   %s\nexpected: %s\n", a, e);
+        free(a);
+        free(e);
+        json_decref(expected);
+        fail();
+    }
+    json_decref(expected);
+}
+
+/* Parses a NULL-terminated command line for 'cmd' of 'group'. argv[0] is
+ * the subcommand's name, as main() passes it. */
+#define MAX_ARGV 64
+struct cmdline {
+    char *argv[MAX_ARGV];
+    int argc;
+    struct cli_args args;
+};
+
+/* A NULL-terminated argument list for parse_cmdline(). */
+#define ARGV(...) ((const char *[]){__VA_ARGS__, NULL})
+
+static int
+parse_cmdline(struct cmdline *cl, const struct cli_group *group, const char *name,
+              struct cli_error *err, const char *const *args)
+{
+    cl->argc = 0;
+    cl->argv[cl->argc++] = xstrdup(name);
+    for (; *args; args++) {
+        assert_true(cl->argc < MAX_ARGV - 1);
+        cl->argv[cl->argc++] = xstrdup(*args);
+    }
+    cl->argv[cl->argc] = NULL;
+    const struct cli_command *cmd = cli_group_find(group, name);
+    assert_non_null(cmd);
+    return cli_args_parse(cmd, cl->argc, cl->argv, &cl->args, err);
+}
+
+static void
+cmdline_free(struct cmdline *cl)
+{
+    cli_args_clear(&cl->args);
+    for (int i = 0; i < cl->argc; i++) {
+        free(cl->argv[i]);
+    }
+}
+
+static void
+test_url_parse(void **state)
+{
+    (void)state;
+    struct http_url u;
+    assert_int_equal(http_url_parse("http://127.0.0.1:9797", &u), 0);
+    assert_string_equal(u.host, "127.0.0.1");
+    assert_string_equal(u.port, "9797");
+    assert_string_equal(u.prefix, "");
+    http_url_clear(&u);
+
+    assert_int_equal(http_url_parse("HTTP://lqnet.example/api/v1/", &u), 0);
+    assert_string_equal(u.host, "lqnet.example");
+    assert_string_equal(u.port, "80");
+    assert_string_equal(u.prefix, "/api/v1");
+    http_url_clear(&u);
+
+    assert_int_equal(http_url_parse("http://[::1]:8080/", &u), 0);
+    assert_string_equal(u.host, "::1");
+    assert_string_equal(u.port, "8080");
+    assert_string_equal(u.prefix, "");
+    http_url_clear(&u);
+
+    assert_int_equal(http_url_parse("https://x", &u), -EPROTONOSUPPORT);
+    static const char *const bad[] = {
+        "127.0.0.1:9797", "http://",      "http://:80", "http://h:",    "http://h:0",
+        "http://h:65536", "http://h:12x", "http://u@h", "http://h/p?q", "http://[::1",
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(bad); i++) {
+        if (http_url_parse(bad[i], &u) != -EINVAL) {
+            fail_msg("'%s' was accepted", bad[i]);
+        }
+    }
+}
+
+/* Feeds 'text' to the parser one prefix at a time: every proper prefix must
+ * ask for more, the whole text must complete. */
+static void
+parse_incrementally(const char *text, struct http_response *resp)
+{
+    size_t len = strlen(text);
+    for (size_t i = 0; i < len; i++) {
+        int ret = http_response_parse(text, i, false, resp);
+        if (ret != 0) {
+            fail_msg("prefix of %zu bytes gave %d", i, ret);
+        }
+    }
+    assert_int_equal(http_response_parse(text, len, false, resp), 1);
+}
+
+static void
+test_response_content_length(void **state)
+{
+    (void)state;
+    struct http_response r;
+    parse_incrementally("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        "content-length:  7 \r\n\r\n{\"a\":1}",
+                        &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/json");
+    assert_int_equal(r.body_len, 7);
+    assert_string_equal(r.body, "{\"a\":1}");
+    http_response_clear(&r);
+
+    /* Extra bytes after the body are not part of it. */
+    const char *extra = "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nabXYZ";
+    assert_int_equal(http_response_parse(extra, strlen(extra), false, &r), 1);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(r.body, "ab");
+    assert_null(r.content_type);
+    http_response_clear(&r);
+}
+
+static void
+test_response_chunked(void **state)
+{
+    (void)state;
+    struct http_response r;
+    parse_incrementally("HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "5\r\nhello\r\n"
+                        "1;ext=1\r\n \r\n"
+                        "A\r\n0123456789\r\n"
+                        "0\r\nX-Trailer: t\r\n\r\n",
+                        &r);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(r.body_len, 16);
+    assert_string_equal(r.body, "hello 0123456789");
+    http_response_clear(&r);
+
+    parse_incrementally("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &r);
+    assert_int_equal(r.body_len, 0);
+    assert_string_equal(r.body, "");
+    http_response_clear(&r);
+
+    const char *bad_size = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+    assert_int_equal(http_response_parse(bad_size, strlen(bad_size), false, &r), -EPROTO);
+    const char *bad_end = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n";
+    assert_int_equal(http_response_parse(bad_end, strlen(bad_end), false, &r), -EPROTO);
+    const char *cut = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab";
+    assert_int_equal(http_response_parse(cut, strlen(cut), false, &r), 0);
+    assert_int_equal(http_response_parse(cut, strlen(cut), true, &r), -EPROTO);
+}
+
+static void
+test_response_other(void **state)
+{
+    (void)state;
+    struct http_response r;
+    /* No length: the body runs to the end of the connection. */
+    const char *close = "HTTP/1.0 500 Oops\r\n\r\nboom";
+    assert_int_equal(http_response_parse(close, strlen(close), false, &r), 0);
+    assert_int_equal(http_response_parse(close, strlen(close), true, &r), 1);
+    assert_int_equal(r.status, 500);
+    assert_string_equal(r.body, "boom");
+    http_response_clear(&r);
+
+    /* An interim 100 Continue comes before the real response. */
+    const char *cont = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
+    assert_int_equal(http_response_parse(cont, strlen(cont), false, &r), 1);
+    assert_int_equal(r.status, 204);
+    assert_int_equal(r.body_len, 0);
+    http_response_clear(&r);
+
+    const char *truncated = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+    assert_int_equal(http_response_parse(truncated, strlen(truncated), true, &r), -EPROTO);
+    static const char *const bad[] = {
+        "SSH-2.0-OpenSSH\r\n\r\n",
+        "HTTP/1.1 2000 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(bad); i++) {
+        if (http_response_parse(bad[i], strlen(bad[i]), false, &r) != -EPROTO) {
+            fail_msg("'%s' was accepted", bad[i]);
+        }
+    }
+    const char *no_header_end = "HTTP/1.1 200 OK\r\n";
+    assert_int_equal(http_response_parse(no_header_end, strlen(no_header_end), true, &r), -EPROTO);
+}
+
+static void
+test_format_post(void **state)
+{
+    (void)state;
+    struct http_url u;
+    assert_int_equal(http_url_parse("http://[::1]:9797/base", &u), 0);
+    size_t len;
+    char *req = http_format_post(&u, "/limiquantix.network.v1.PortService/GetPort",
+                                 "application/json", "s3cret", "{}", 2, &len);
+    assert_string_equal(req, "POST /base/limiquantix.network.v1.PortService/GetPort HTTP/1.1\r\n"
+                             "Host: [::1]:9797\r\n"
+                             "User-Agent: lqnet-cli\r\n"
+                             "Content-Type: application/json\r\n"
+                             "Connect-Protocol-Version: 1\r\n"
+                             "Authorization: Bearer s3cret\r\n"
+                             "Content-Length: 2\r\n"
+                             "Connection: close\r\n"
+                             "\r\n"
+                             "{}");
+    assert_int_equal(len, strlen(req));
+    free(req);
+    req = http_format_post(&u, "/x", "application/json", NULL, "", 0, &len);
+    assert_null(strstr(req, "Authorization"));
+    free(req);
+    http_url_clear(&u);
+}
+
+/* Listens on an ephemeral loopback port; returns the socket and the port. */
+static int
+listen_loopback(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    socklen_t len = sizeof sin;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+    *port = ntohs(sin.sin_port);
+    return fd;
+}
+
+/* The child of test_exchange: answers one request, in pieces, with a chunked
+ * body that echoes the request line. */
+static void
+one_shot_server(int lfd)
+{
+    int fd = accept(lfd, NULL, NULL);
+    char req[4096];
+    size_t len = 0;
+    while (len < sizeof req - 1 && !memmem(req, len, "\r\n\r\n{}", 6)) {
+        ssize_t n = read(fd, req + len, sizeof req - 1 - len);
+        if (n <= 0) {
+            _exit(1);
+        }
+        len += n;
+    }
+    size_t line = strcspn(req, "\r");
+    char *chunk = xasprintf("%zx\r\n%.*s\r\n", line, (int)line, req);
+    const char *parts[] = {"HTTP/1.1 200 OK\r\nTransfer-", "Encoding: chunked\r\n\r\n", chunk,
+                           "0\r\n", "\r\n"};
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(parts); i++) {
+        if (write(fd, parts[i], strlen(parts[i])) < 0) {
+            _exit(1);
+        }
+        usleep(20000);
+    }
+    /* Keep the connection open: the client must stop at the end of the body. */
+    usleep(300000);
+    _exit(0);
+}
+
+static void
+test_exchange(void **state)
+{
+    (void)state;
+    int port;
+    int lfd = listen_loopback(&port);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        one_shot_server(lfd);
+    }
+    close(lfd);
+
+    char *url_text = xasprintf("http://127.0.0.1:%d", port);
+    struct http_url url;
+    assert_int_equal(http_url_parse(url_text, &url), 0);
+    size_t req_len;
+    char *req = http_format_post(&url, "/p/Q", "application/json", "t", "{}", 2, &req_len);
+    struct http_response resp;
+    const char *detail;
+    long long start = lq_time_msec();
+    assert_int_equal(http_exchange(&url, req, req_len, 5000, &resp, &detail), 0);
+    assert_true(lq_time_msec() - start < 300);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(resp.body, "POST /p/Q HTTP/1.1");
+    http_response_clear(&resp);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* Nothing listens there any more. */
+    assert_int_equal(http_exchange(&url, req, req_len, 5000, &resp, &detail), -ECONNREFUSED);
+    free(req);
+    free(url_text);
+    http_url_clear(&url);
+}
+
+static void
+test_decode_response(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct http_response r = {200, NULL, xstrdup("{\"id\":\"x\"}"), 10};
+    json_t *j = cli_decode_response(&r, &err);
+    assert_json_eq(j, "{\"id\":\"x\"}");
+    json_decref(j);
+    http_response_clear(&r);
+
+    r = (struct http_response){200, NULL, xstrdup(""), 0};
+    j = cli_decode_response(&r, &err);
+    assert_json_eq(j, "{}");
+    json_decref(j);
+    http_response_clear(&r);
+
+    const char *connect_err = "{\"code\":\"invalid_argument\",\"message\":\"spec.ipConfig."
+                              "ipv4Subnet: '10.0.1.0/33' is not a CIDR\"}";
+    r = (struct http_response){400, NULL, xstrdup(connect_err), strlen(connect_err)};
+    assert_null(cli_decode_response(&r, &err));
+    assert_int_equal(err.status, CLI_API_ERROR);
+    assert_string_equal(err.code, "invalid_argument");
+    assert_string_equal(err.message, "spec.ipConfig.ipv4Subnet: '10.0.1.0/33' is not a CIDR");
+    cli_error_clear(&err);
+    http_response_clear(&r);
+
+    /* Not a Connect error body: the code comes from the HTTP status. */
+    r = (struct http_response){404, NULL, xstrdup("Not Found\nmore"), 14};
+    assert_null(cli_decode_response(&r, &err));
+    assert_string_equal(err.code, "unimplemented");
+    assert_non_null(strstr(err.message, "HTTP 404"));
+    assert_non_null(strstr(err.message, "(Not Found)"));
+    cli_error_clear(&err);
+    http_response_clear(&r);
+
+    r = (struct http_response){401, NULL, xstrdup(""), 0};
+    assert_null(cli_decode_response(&r, &err));
+    assert_string_equal(err.code, "unauthenticated");
+    cli_error_clear(&err);
+    http_response_clear(&r);
+
+    r = (struct http_response){200, NULL, xstrdup("[1]"), 3};
+    assert_null(cli_decode_response(&r, &err));
+    assert_string_equal(err.code, "internal");
+    cli_error_clear(&err);
+    http_response_clear(&r);
+}
+
+static void
+test_table(void **state)
+{
+    (void)state;
+    static const char *const headers[] = {"ID", "NAME", "IPS"};
+    struct cli_table *t = cli_table_new(3, headers);
+    cli_table_add_row(t, (const char *[]){"1", "caf\xc3\xa9", "10.0.0.1\n10.0.0.22"});
+    cli_table_add_row(t, (const char *[]){"22", "", NULL});
+    char *s = cli_table_render(t);
+    assert_string_equal(s, "+----+------+-----------+\n"
+                           "| ID | NAME | IPS       |\n"
+                           "+----+------+-----------+\n"
+                           "| 1  | caf\xc3\xa9 | 10.0.0.1  |\n"
+                           "|    |      | 10.0.0.22 |\n"
+                           "| 22 |      |           |\n"
+                           "+----+------+-----------+\n");
+    free(s);
+    cli_table_destroy(t);
+
+    t = cli_table_new(1, (const char *[]){"ID"});
+    s = cli_table_render(t);
+    assert_string_equal(s, "+----+\n| ID |\n+----+\n");
+    free(s);
+    cli_table_destroy(t);
+    cli_table_destroy(NULL);
+}
+
+static void
+test_args_parse(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    /* Options and positionals mix; globals apply at once. */
+    assert_int_equal(
+        parse_cmdline(&cl, &network_group, "create", &err,
+                      ARGV("--subnet", "10.0.0.0/24", "web", "-o", "json", "--dns=1.1.1.1")),
+        0);
+    assert_int_equal(cl.args.n_pos, 1);
+    assert_string_equal(cl.args.pos[0], "web");
+    assert_int_equal(cl.args.n_opts, 2);
+    assert_string_equal(cli_args_get(&cl.args, cl.args.opts[0].key), "10.0.0.0/24");
+    assert_string_equal(cl.args.opts[1].value, "1.1.1.1");
+    assert_int_equal(cli_get_output(), CLI_OUTPUT_JSON);
+    assert_false(cl.args.help);
+    cmdline_free(&cl);
+    assert_true(cli_set_output("table"));
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, ARGV("-h")), 0);
+    assert_true(cl.args.help); /* No NAME needed for help. */
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, ARGV("web", "--bogus")),
+                     -1);
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_string_equal(err.message, "unknown option '--bogus'");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err, ARGV("web", "--mtu")), -1);
+    assert_string_equal(err.message, "option '--mtu' needs a value");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "show", &err, ARGV("a", "b")), -1);
+    assert_string_equal(err.message, "unexpected argument 'b'");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "show", &err, (const char *[]){NULL}), -1);
+    assert_non_null(strstr(err.message, "missing arguments"));
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    /* "--" ends the options: a name may start with a dash. */
+    assert_int_equal(parse_cmdline(&cl, &network_group, "delete", &err, ARGV("--", "-odd")), 0);
+    assert_string_equal(cl.args.pos[0], "-odd");
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "list", &err, ARGV("-o", "yaml")), -1);
+    assert_non_null(strstr(err.message, "'yaml'"));
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+}
+
+static void
+test_network_create(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(
+        parse_cmdline(
+            &cl, &network_group, "create", &err,
+            ARGV("app", "--subnet", "10.0.1.0/24", "--gateway", "10.0.1.1", "--pool",
+                 "10.0.1.10-10.0.1.99", "--pool", "10.0.1.150-10.0.1.160", "--reserve", "10.0.1.5",
+                 "--dns", "1.1.1.1", "--dns", "8.8.8.8", "--ntp", "10.0.0.123", "--domain",
+                 "lab.example", "--lease", "3600", "--type", "VLAN", "--vlan", "100",
+                 "--physical-network", "physnet1", "--ipv6-subnet", "fd00::/64", "--ipv6-gateway",
+                 "fd00::1", "--mtu", "1400", "--no-port-security", "--shared", "--project", "acme",
+                 "--description", "the app tier", "--label", "tier=app", "--label",
+                 "env=", "--static", "52:54:00:00:00:01=10.0.1.20=db1", "--static",
+                 "52:54:00:00:00:02=10.0.1.21", "--external-gateway", "public", "--no-dhcp")),
+        0);
+    json_t *req = network_create_request(&cl.args, &err);
+    assert_int_equal(err.status, CLI_OK);
+    assert_json_eq(req, "{\"name\": \"app\", \"projectId\": \"acme\", \"description\": \"the app "
+                        "tier\", \"labels\": {\"tier\": \"app\", \"env\": \"\"},"
+                        " \"spec\": {\"type\": \"VLAN\","
+                        "  \"ipConfig\": {\"ipv4Subnet\": \"10.0.1.0/24\", \"ipv4Gateway\": "
+                        "\"10.0.1.1\", \"ipv6Subnet\": \"fd00::/64\", \"ipv6Gateway\": \"fd00::1\","
+                        "   \"dhcp\": {\"enabled\": false, \"leaseTimeSec\": 3600,"
+                        "     \"dnsServers\": [\"1.1.1.1\", \"8.8.8.8\"], \"ntpServers\": "
+                        "[\"10.0.0.123\"], \"domainName\": \"lab.example\","
+                        "     \"staticBindings\": [{\"macAddress\": \"52:54:00:00:00:01\", "
+                        "\"ipAddress\": \"10.0.1.20\", \"hostname\": \"db1\"},"
+                        "       {\"macAddress\": \"52:54:00:00:00:02\", \"ipAddress\": "
+                        "\"10.0.1.21\"}]},"
+                        "   \"allocationPools\": [{\"start\": \"10.0.1.10\", \"end\": "
+                        "\"10.0.1.99\"}, {\"start\": \"10.0.1.150\", \"end\": \"10.0.1.160\"}],"
+                        "   \"reservedIps\": [\"10.0.1.5\"]},"
+                        "  \"vlan\": {\"vlanId\": 100, \"physicalNetwork\": \"physnet1\"},"
+                        "  \"router\": {\"enabled\": true, \"externalGatewayNetworkId\": \"" NET_PUB
+                        "\"},"
+                        "  \"mtu\": 1400, \"portSecurityEnabled\": false, \"shared\": true}}");
+    json_decref(req);
+    cmdline_free(&cl);
+    /* The gateway network was found by name, across both list pages. */
+    assert_int_equal(json_array_size(fake_log), 2);
+    assert_string_equal(logged_method(0), "VirtualNetworkService/ListNetworks");
+
+    /* The minimal form, and overlay (the zero value) is never sent. */
+    json_array_clear(fake_log);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err,
+                                   ARGV("web", "--type", "overlay", "--subnet", "10.0.2.0/24")),
+                     0);
+    req = network_create_request(&cl.args, &err);
+    assert_json_eq(req, "{\"name\": \"web\", \"spec\": {\"ipConfig\": {\"ipv4Subnet\": "
+                        "\"10.0.2.0/24\"}}}");
+    assert_int_equal(json_array_size(fake_log), 0);
+    json_decref(req);
+    cmdline_free(&cl);
+
+    static const char *const bad[][2] = {
+        {"--pool", "10.0.0.1"},    {"--pool", "-10.0.0.9"}, {"--static", "aa:bb"},
+        {"--static", "=10.0.0.1"}, {"--static", "m=ip="},   {"--type", "flat"},
+        {"--vlan", "4095"},        {"--vlan", "x"},         {"--mtu", "100"},
+        {"--label", "=v"},         {"--label", "novalue"},  {"--lease", "10"},
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(bad); i++) {
+        assert_int_equal(
+            parse_cmdline(&cl, &network_group, "create", &err, ARGV("n", bad[i][0], bad[i][1])), 0);
+        req = network_create_request(&cl.args, &err);
+        if (req || err.status != CLI_USAGE) {
+            fail_msg("%s %s was accepted", bad[i][0], bad[i][1]);
+        }
+        cli_error_clear(&err);
+        cmdline_free(&cl);
+    }
+}
+
+static void
+test_network_update(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(
+        parse_cmdline(&cl, &network_group, "update", &err,
+                      ARGV("web", "--dns", "1.1.1.1", "--description", "d", "--dns", "9.9.9.9",
+                           "--no-port-security", "--lease", "600", "--label", "a=b")),
+        0);
+    json_t *req = network_update_request(&cl.args, &err);
+    assert_json_eq(req, "{\"id\": \"" NET_WEB "\", \"description\": \"d\","
+                        " \"labels\": {\"a\": \"b\"},"
+                        " \"spec\": {\"ipConfig\": {\"dhcp\": {\"dnsServers\": [\"1.1.1.1\", "
+                        "\"9.9.9.9\"], \"leaseTimeSec\": 600}}, \"portSecurityEnabled\": false},"
+                        " \"updateMask\": \"spec.ipConfig.dhcp.dnsServers,description,"
+                        "spec.portSecurityEnabled,spec.ipConfig.dhcp.leaseTimeSec,labels\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    /* Clearing a list sends it empty and names it in the mask. */
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err,
+                                   ARGV(NET_DB1, "--no-dns", "--port-security", "--no-router")),
+                     0);
+    json_array_clear(fake_log);
+    req = network_update_request(&cl.args, &err);
+    assert_int_equal(json_array_size(fake_log), 0); /* An id needs no lookup. */
+    assert_json_eq(req, "{\"id\": \"" NET_DB1 "\", \"spec\": {\"ipConfig\": {\"dhcp\": "
+                        "{\"dnsServers\": []}}, \"portSecurityEnabled\": true, \"router\": "
+                        "{\"enabled\": false}}, \"updateMask\": \"spec.ipConfig.dhcp.dnsServers,"
+                        "spec.portSecurityEnabled,spec.router.enabled\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err,
+                                   ARGV("web", "--external-gateway", "public")),
+                     0);
+    req = network_update_request(&cl.args, &err);
+    assert_json_eq(req, "{\"id\": \"" NET_WEB "\", \"spec\": {\"router\": {\"enabled\": true, "
+                        "\"externalGatewayNetworkId\": \"" NET_PUB "\"}}, \"updateMask\": "
+                        "\"spec.router.externalGatewayNetworkId,spec.router.enabled\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, ARGV("web")), 0);
+    assert_null(network_update_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_non_null(strstr(err.message, "nothing to update"));
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    /* Name lookups fail as API errors. */
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err, ARGV("db", "--mtu", "0")),
+                     0);
+    assert_null(network_update_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_API_ERROR);
+    assert_string_equal(err.code, "invalid_argument");
+    assert_non_null(strstr(err.message, NET_DB1));
+    assert_non_null(strstr(err.message, NET_DB2));
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+}
+
+static void
+test_resolve(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    char *id = cli_resolve(&cli_network_resource, NET_DB2, NULL, &err);
+    assert_string_equal(id, NET_DB2);
+    assert_int_equal(json_array_size(fake_log), 0);
+    free(id);
+
+    id = cli_resolve(&cli_network_resource, "public", "acme", &err);
+    assert_string_equal(id, NET_PUB);
+    free(id);
+    assert_string_equal(cli_json_str(json_array_get(fake_log, 0), "req.projectId"), "acme");
+    assert_string_equal(cli_json_str(json_array_get(fake_log, 1), "req.projectId"), "acme");
+
+    assert_null(cli_resolve(&cli_network_resource, "nope", NULL, &err));
+    assert_int_equal(err.status, CLI_API_ERROR);
+    assert_string_equal(err.code, "not_found");
+    assert_string_equal(err.message, "no network is named 'nope'; 'lqnet network list' shows them");
+    cli_error_clear(&err);
+
+    assert_null(cli_resolve(&cli_network_resource, "db", NULL, &err));
+    assert_string_equal(err.message, "2 networks are named 'db' (" NET_DB1 ", " NET_DB2
+                                     "); give the id instead");
+    cli_error_clear(&err);
+
+    /* A failing list call is passed on as it is. */
+    assert_null(cli_resolve(&cli_token_resource, "ci", NULL, &err));
+    assert_string_equal(err.code, "unimplemented");
+    cli_error_clear(&err);
+
+    json_t *all = cli_list_all(&cli_network_resource, NULL, &err);
+    assert_int_equal(json_array_size(json_object_get(all, "networks")), 4);
+    assert_null(json_object_get(all, "nextPageToken"));
+    json_decref(all);
+}
+
+static void
+test_port_requests(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(
+        parse_cmdline(&cl, &port_group, "create", &err,
+                      ARGV("p1", "--network", "web", "--mac", "52:54:00:00:00:09", "--ip",
+                           "10.0.1.9", "--ip", "fd00::9", "--no-port-security", "--admin-down",
+                           "--security-group", "web", "--security-group", SG_WEB,
+                           "--allowed-address", "10.0.1.250", "--allowed-address",
+                           "10.0.1.0/24,52:54:00:00:00:0a", "--host", "hv1", "--label", "role=lb")),
+        0);
+    json_t *req = port_create_request(&cl.args, &err);
+    assert_json_eq(req, "{\"name\": \"p1\", \"networkId\": \"" NET_WEB "\", \"labels\": "
+                        "{\"role\": \"lb\"}, \"spec\": {\"macAddress\": \"52:54:00:00:00:09\","
+                        " \"fixedIps\": [{\"ipAddress\": \"10.0.1.9\"}, {\"ipAddress\": "
+                        "\"fd00::9\"}], \"portSecurityEnabled\": false, \"adminStateUp\": false,"
+                        " \"securityGroupIds\": [\"" SG_WEB "\", \"" SG_WEB "\"],"
+                        " \"allowedAddressPairs\": [{\"ipAddress\": \"10.0.1.250\"}, "
+                        "{\"ipAddress\": \"10.0.1.0/24\", \"macAddress\": \"52:54:00:00:00:0a\"}],"
+                        " \"binding\": {\"hostId\": \"hv1\"}}}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &port_group, "create", &err, ARGV("p1")), 0);
+    assert_null(port_create_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_string_equal(err.message, "--network is required");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(
+        parse_cmdline(&cl, &port_group, "update", &err,
+                      ARGV("a", "--admin-up", "--security-group", "web", "--no-allowed-addresses")),
+        0);
+    req = port_update_request(&cl.args, &err);
+    assert_json_eq(req, "{\"id\": \"" PORT_A "\", \"spec\": {\"adminStateUp\": true, "
+                        "\"allowedAddressPairs\": [], \"securityGroupIds\": [\"" SG_WEB "\"]},"
+                        " \"updateMask\": \"spec.adminStateUp,spec.allowedAddressPairs,"
+                        "spec.securityGroupIds\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(
+        parse_cmdline(&cl, &port_group, "list", &err, ARGV("--network", "public", "--vm", "vm-7")),
+        0);
+    req = port_list_request(&cl.args, &err);
+    assert_json_eq(req, "{\"vmId\": \"vm-7\", \"networkId\": \"" NET_PUB "\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+}
+
+static void
+test_token_request(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(parse_cmdline(&cl, &token_group, "create", &err,
+                                   ARGV("--project", "acme", "--role", "member", "--name", "ci")),
+                     0);
+    json_t *req = token_create_request(&cl.args, &err);
+    assert_json_eq(req, "{\"projectId\": \"acme\", \"role\": \"member\", \"name\": \"ci\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &token_group, "create", &err,
+                                   ARGV("--project", "acme", "--role", "root")),
+                     0);
+    assert_null(token_create_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_USAGE);
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+}
+
+static void
+test_json_helpers(void **state)
+{
+    (void)state;
+    json_t *req = json_object();
+    cli_mask_add(req, "spec.mtu");
+    cli_mask_add(req, "spec");
+    cli_mask_add(req, "spec.mtu");
+    cli_mask_add(req, "spec.mt");
+    assert_string_equal(cli_json_str(req, "updateMask"), "spec.mtu,spec,spec.mt");
+    cli_json_set(req, "a.b.c", json_integer(7));
+    cli_json_append(req, "a.list", json_true());
+    cli_json_append(req, "a.list", json_string("x"));
+    char *text = cli_json_text(req, "a.b.c", "");
+    assert_string_equal(text, "7");
+    free(text);
+    text = cli_json_text(req, "a.list", "|");
+    assert_string_equal(text, "yes|x");
+    free(text);
+    text = cli_json_text(req, "a.missing", "|");
+    assert_string_equal(text, "");
+    free(text);
+    assert_string_equal(cli_json_str(req, "a.b"), "");
+    json_decref(req);
+
+    char *s = xstrdup("");
+    cli_append(&s, ", ", "%d", 1);
+    cli_append(&s, ", ", "%s", "two");
+    assert_string_equal(s, "1, two");
+    free(s);
+}
+
+static void
+test_output_tables(void **state)
+{
+    (void)state;
+    json_t *net = json_loads(
+        "{\"id\": \"" NET_WEB "\", \"name\": \"web\", \"projectId\": \"acme\","
+        " \"spec\": {\"ipConfig\": {\"ipv4Subnet\": \"10.0.1.0/24\", \"dhcp\": {\"dnsServers\":"
+        " [\"1.1.1.1\", \"8.8.8.8\"], \"leaseTimeSec\": 3600}}, \"type\": \"VLAN\"},"
+        " \"status\": {\"phase\": \"READY\", \"portCount\": 3, \"mtu\": 1442,"
+        " \"ipStatus\": {\"ipv4Total\": \"253\", \"ipv4Allocated\": \"3\", \"ipv4Available\": "
+        "\"250\"}}}",
+        0, NULL);
+    assert_non_null(net);
+    struct cli_table *t = network_show_table(net);
+    char *s = cli_table_render(t);
+    /* Column widths depend on the longest value; compare cell by cell. */
+    static const char *const cells[][2] = {
+        {"type", "vlan"},
+        {"status", "READY"},
+        {"mtu", "1442"},
+        {"ports", "3"},
+        {"port security", "enabled"},
+        {"ip usage", "IPv4: 3 allocated, 250 available, 253 total"},
+        {"dhcp", "enabled"},
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(cells); i++) {
+        char *needle = xasprintf("| %s ", cells[i][0]);
+        const char *row = strstr(s, needle);
+        const char *bar = row ? strchr(row + 1, '|') : NULL;
+        if (!bar || strncmp(bar + 2, cells[i][1], strlen(cells[i][1]))) {
+            fail_msg("row '%s' is not '%s' in\n%s", cells[i][0], cells[i][1], s);
+        }
+        free(needle);
+    }
+    assert_non_null(strstr(s, "| lease: 3600 s"));
+    assert_non_null(strstr(s, "| dns: 1.1.1.1, 8.8.8.8"));
+    assert_null(strstr(s, "\n| vlan ")); /* Rows without a value are left out. */
+    free(s);
+    cli_table_destroy(t);
+
+    json_t *list = json_pack("[O, {s:s, s:s}]", net, "id", NET_DB1, "name", "db");
+    t = network_list_table(list);
+    s = cli_table_render(t);
+    assert_string_equal(s,
+                        "+--------------------------------------+------+---------+-------------"
+                        "+---------+-------+------+\n"
+                        "| ID                                   | NAME | TYPE    | SUBNET      "
+                        "| STATUS  | PORTS | MTU  |\n"
+                        "+--------------------------------------+------+---------+-------------"
+                        "+---------+-------+------+\n"
+                        "| " NET_WEB " | web  | vlan    | 10.0.1.0/24 | READY   | 3     | 1442 |\n"
+                        "| " NET_DB1 " | db   | overlay |             | UNKNOWN | 0     |      |\n"
+                        "+--------------------------------------+------+---------+-------------"
+                        "+---------+-------+------+\n");
+    free(s);
+    cli_table_destroy(t);
+    json_decref(list);
+    json_decref(net);
+
+    json_t *ports =
+        json_loads("[{\"id\": \"" PORT_A "\", \"name\": \"a\", \"networkId\": \"" NET_WEB "\","
+                   " \"spec\": {\"fixedIps\": [{\"ipAddress\": \"10.0.1.9\"}]},"
+                   " \"status\": {\"phase\": \"ACTIVE\", \"macAddress\": \"52:54:00:00:00:09\","
+                   " \"hostId\": \"hv1\"}}]",
+                   0, NULL);
+    json_t *names = json_pack("{s:s}", NET_WEB, "web");
+    t = port_list_table(ports, names);
+    s = cli_table_render(t);
+    assert_non_null(strstr(s, "| " PORT_A " | a    | web     | 52:54:00:00:00:09 | 10.0.1.9 | "
+                              "ACTIVE | hv1  |\n"));
+    free(s);
+    cli_table_destroy(t);
+    json_decref(names);
+    json_decref(ports);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url_parse),
+        cmocka_unit_test(test_response_content_length),
+        cmocka_unit_test(test_response_chunked),
+        cmocka_unit_test(test_response_other),
+        cmocka_unit_test(test_format_post),
+        cmocka_unit_test(test_exchange),
+        cmocka_unit_test(test_decode_response),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_args_parse),
+        cmocka_unit_test_setup_teardown(test_network_create, setup_fake, teardown_fake),
+        cmocka_unit_test_setup_teardown(test_network_update, setup_fake, teardown_fake),
+        cmocka_unit_test_setup_teardown(test_resolve, setup_fake, teardown_fake),
+        cmocka_unit_test_setup_teardown(test_port_requests, setup_fake, teardown_fake),
+        cmocka_unit_test(test_token_request),
+        cmocka_unit_test(test_json_helpers),
+        cmocka_unit_test(test_output_tables),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
