@@ -84,7 +84,8 @@ ProtobufCMessage *pbjson_clone(const ProtobufCMessage *m);
  * untouched. A path that does not resolve is LQ_INVALID_ARGUMENT with field
  * "update_mask" and message "update_mask: unknown path 'spec.ipConfig.bogus'"
  * (lowerCamelCase). 'dst' must be owned as pbjson_decode() or protobuf-c's
- * unpacker returns messages: replaced parts are freed with free().
+ * unpacker returns messages: replaced parts are freed with free(). 'src'
+ * must not be 'dst' or share memory with it.
  * Returns NULL on success; caller frees an error with lq_error_free(). */
 struct lq_error *pbjson_apply_mask(ProtobufCMessage *dst, const ProtobufCMessage *src,
                                    const ProtobufCMessage *field_mask, const char *field_prefix);

@@ -543,6 +543,10 @@ test_errors(void **state)
                  "{\"start\":false}]}}}",
                  "spec.ipConfig.allocationPools[1].start",
                  "spec.ipConfig.allocationPools[1].start: expected a string");
+    /* Fails on the first of three elements: the unfilled ones are freed too. */
+    expect_error(NET_DESC, "{\"spec\":{\"ipConfig\":{\"allocationPools\":[{\"end\":[]},{},{}]}}}",
+                 "spec.ipConfig.allocationPools[0].end",
+                 "spec.ipConfig.allocationPools[0].end: expected a string");
     expect_error(NET_DESC, "{\"spec\":{\"ipConfig\":{\"allocationPools\":{}}}}",
                  "spec.ipConfig.allocationPools",
                  "spec.ipConfig.allocationPools: expected an array");
