@@ -1391,7 +1391,7 @@ unknown_path(const char *shown)
 {
     char *camel = camel_name(shown);
     struct lq_error *err =
-        lq_error_new(LQ_INVALID_ARGUMENT, "update_mask", "unknown path '%s'", camel);
+        lq_error_new(LQ_INVALID_ARGUMENT, "updateMask", "unknown path '%s'", camel);
     free(camel);
     return err;
 }
@@ -1441,7 +1441,7 @@ check_path(const ProtobufCMessageDescriptor *dd, const ProtobufCMessageDescripto
             sd = fs->descriptor;
         } else if (!same_type(dd, fd, sd, fs)) {
             char *camel = camel_name(shown);
-            err = lq_error_new(LQ_INTERNAL, "update_mask", "'%s' differs in type between %s and %s",
+            err = lq_error_new(LQ_INTERNAL, "updateMask", "'%s' differs in type between %s and %s",
                                camel, dd->name, sd->name);
             free(camel);
         }
@@ -1497,7 +1497,7 @@ pbjson_apply_mask(ProtobufCMessage *dst, const ProtobufCMessage *src,
         return NULL;
     }
     if (field_mask->descriptor != &google__protobuf__field_mask__descriptor) {
-        return lq_error_new(LQ_INTERNAL, "update_mask", "not a google.protobuf.FieldMask");
+        return lq_error_new(LQ_INTERNAL, "updateMask", "not a google.protobuf.FieldMask");
     }
     const Google__Protobuf__FieldMask *fm = (const Google__Protobuf__FieldMask *)field_mask;
     char **full = xcalloc(fm->n_paths + 1, sizeof *full);

@@ -611,7 +611,7 @@ check_mask(const ProtobufCMessageDescriptor *dd, const char *dst_json,
     if (error) {
         assert_non_null(err);
         assert_int_equal(err->code, LQ_INVALID_ARGUMENT);
-        assert_string_equal(err->field, "update_mask");
+        assert_string_equal(err->field, "updateMask");
         assert_string_equal(err->message, error);
         assert_json_equal(text, dst_json);
     } else {
@@ -686,16 +686,16 @@ test_apply_mask(void **state)
 
     /* Errors leave dst as it was, even after valid paths. */
     check_mask(NET_DESC, net, upd, "{}", "description,spec.ipConfig.bogus", NULL, NULL,
-               "update_mask: unknown path 'spec.ipConfig.bogus'");
+               "updateMask: unknown path 'spec.ipConfig.bogus'");
     check_mask(NET_DESC, net, upd, "{}", "spec.ip_config.allocation_pools.start", NULL, NULL,
-               "update_mask: unknown path 'spec.ipConfig.allocationPools.start'");
+               "updateMask: unknown path 'spec.ipConfig.allocationPools.start'");
     check_mask(NET_DESC, net, upd, "{}", "spec.mtu.value", NULL, NULL,
-               "update_mask: unknown path 'spec.mtu.value'");
+               "updateMask: unknown path 'spec.mtu.value'");
     /* In the resource but not in the request (and the reverse). */
     check_mask(NET_DESC, net, upd, "{}", "status", NULL, NULL,
-               "update_mask: unknown path 'status'");
+               "updateMask: unknown path 'status'");
     check_mask(NET_DESC, net, upd, "{}", "updateMask", NULL, NULL,
-               "update_mask: unknown path 'updateMask'");
+               "updateMask: unknown path 'updateMask'");
 
     /* field_prefix: paths relative to "spec". */
     check_mask(&limiquantix__network__v1__port__descriptor,
@@ -708,7 +708,7 @@ test_apply_mask(void **state)
                NULL);
     check_mask(&limiquantix__network__v1__port__descriptor, "{\"id\":\"p\"}",
                &limiquantix__network__v1__update_port_request__descriptor, "{}", "spec.mtu", "spec",
-               NULL, "update_mask: unknown path 'spec.mtu'");
+               NULL, "updateMask: unknown path 'spec.mtu'");
 
     /* Oneofs: setting one member frees the other; clearing an unselected one
      * leaves the selected one. */
