@@ -109,7 +109,9 @@ void ovsdb_client_set_backoff(struct ovsdb_client *client, int min_ms, int max_m
 
 /* Connects, and keeps reconnecting until destroyed. */
 void ovsdb_client_start(struct ovsdb_client *client);
-/* Drops the current connection (if any) and reconnects now, to the next remote. */
+/* Drops the current connection (if any) and reconnects now, to the next
+ * remote. The callbacks of the loss (failed transactions, lock_changed(false),
+ * disconnected()) run before it returns. */
 void ovsdb_client_force_reconnect(struct ovsdb_client *client);
 
 /* True once the transport to a remote is up (even before the snapshot). */

@@ -125,7 +125,7 @@ server_start(struct server *s)
 
 /* Creates a database in a fresh temporary directory ('clustered': a
  * one-server Raft cluster) and starts a server for it. */
-static struct server *live_servers[4];
+static struct server *live_servers[6];
 static struct ovsdb_client *live_clients[4];
 
 static void
@@ -948,6 +948,89 @@ test_remote_rotation(void **state)
     server_destroy(s);
 }
 
+/* True if the server at 'remote' is the leader of its clustered database. */
+static bool
+is_leader(const char *remote)
+{
+    char *cmd = xasprintf("ovsdb-client query %s '[\"_Server\",{\"op\":\"select\",\"table\":"
+                          "\"Database\",\"where\":[[\"name\",\"==\",\"" DB "\"]],\"columns\":"
+                          "[\"leader\"]}]'",
+                          remote);
+    FILE *f = popen(cmd, "r");
+    char out[512] = "";
+    size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
+    out[n] = '\0';
+    if (f) {
+        pclose(f);
+    }
+    free(cmd);
+    return strstr(out, "\"leader\":true") != NULL;
+}
+
+struct leader_wait {
+    struct watcher *w;
+    const char *not_remote;
+};
+
+static bool
+synced_elsewhere(void *q_)
+{
+    struct leader_wait *q = q_;
+    return ovsdb_client_is_synced(q->w->client) &&
+           strcmp(ovsdb_client_remote(q->w->client), q->not_remote);
+}
+
+/* A three-server cluster: the client passes over the followers to the
+ * leader, and finds the new leader when the old one dies. */
+static void
+test_cluster_leader(void **state)
+{
+    (void)state;
+    struct server *s[3];
+    s[0] = server_create(true, NULL);
+    for (int i = 1; i < 3; i++) {
+        s[i] = xcalloc(1, sizeof *s[i]);
+        track((void **)live_servers, LQ_ARRAY_SIZE(live_servers), s[i], NULL);
+        snprintf(s[i]->dir, sizeof s[i]->dir, "/tmp/lqt-ovsdb-XXXXXX");
+        assert_non_null(mkdtemp(s[i]->dir));
+        snprintf(s[i]->db, sizeof s[i]->db, "%s/nb.db", s[i]->dir);
+        snprintf(s[i]->sock, sizeof s[i]->sock, "%s/nb.sock", s[i]->dir);
+        snprintf(s[i]->remote, sizeof s[i]->remote, "unix:%s", s[i]->sock);
+        sh("ovsdb-tool join-cluster %s " DB " unix:%s/raft.sock unix:%s/raft.sock", s[i]->db,
+           s[i]->dir, s[0]->dir);
+        server_start(s[i]);
+    }
+    assert_true(is_leader(s[0]->remote));
+
+    char remotes[512];
+    snprintf(remotes, sizeof remotes, "%s,%s,%s", s[1]->remote, s[2]->remote, s[0]->remote);
+    struct watcher w;
+    watch_synced(&w, remotes);
+    assert_string_equal(ovsdb_client_remote(w.client), s[0]->remote);
+    struct txn t;
+    transact(&w, "[{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"row\":{\"name\":\"c1\"}}]",
+             &t);
+    assert_int_equal(t.code, LQ_OK);
+    assert_true(t.row_seen);
+    json_decref(t.results);
+
+    server_signal(s[0], SIGKILL);
+    struct leader_wait q = {&w, s[0]->remote};
+    assert_true(run_until(synced_elsewhere, &q, 15000));
+    assert_true(is_leader(ovsdb_client_remote(w.client)));
+    assert_non_null(find_by_name(&w, "Logical_Switch", "c1"));
+    transact(&w, "[{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"row\":{\"name\":\"c2\"}}]",
+             &t);
+    assert_int_equal(t.code, LQ_OK);
+    assert_true(t.row_seen);
+    json_decref(t.results);
+
+    client_destroy(w.client);
+    for (int i = 0; i < 3; i++) {
+        server_destroy(s[i]);
+    }
+}
+
 int
 main(void)
 {
@@ -966,6 +1049,7 @@ main(void)
         cmocka_unit_test_teardown(test_echo_probe, teardown),
         cmocka_unit_test_teardown(test_echo_server_tcp, teardown),
         cmocka_unit_test_teardown(test_remote_rotation, teardown),
+        cmocka_unit_test_teardown(test_cluster_leader, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     event_free(tick);
