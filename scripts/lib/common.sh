@@ -19,8 +19,6 @@ LQ_NB_SOCK=$LQ_DIR/nb.sock
 LQ_SB_SOCK=$LQ_DIR/sb.sock
 LQ_OVS_SOCK=$LQ_DIR/db.sock
 LQ_OVS_DB=unix:$LQ_OVS_SOCK
-# Network namespaces of this sandbox's VMs are "$LQ_NS_PREFIX<name>".
-LQ_NS_PREFIX=${LQNET_NS_PREFIX:-lq-}
 
 LQ_PACKAGES="ovn-central ovn-host openvswitch-switch iproute2 ethtool iputils-ping
 ncat tcpdump isc-dhcp-client jq curl meson ninja-build pkg-config gcc
@@ -125,8 +123,3 @@ lq_stop() {
 }
 
 lq_vsctl() { ovs-vsctl --db="$LQ_OVS_DB" --timeout=10 "$@"; }
-
-# The namespace of VM NAME.
-lq_vm_ns() { echo "$LQ_NS_PREFIX$1"; }
-# The root-namespace end of VM NAME's veth pair (<= 15 characters).
-lq_vm_veth() { echo "lqo-$1"; }
