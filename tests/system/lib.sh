@@ -1,0 +1,199 @@
+# shellcheck shell=bash
+# Helpers for the system tests (tests/system/*.sh). A test file starts with
+#
+#     . "$(dirname "$0")/lib.sh"
+#     sandbox_up
+#
+# and then makes checks: `check NAME CMD...` passes when CMD exits 0,
+# `check_fails NAME CMD...` when it does not; each prints "ok"/"FAIL" and the
+# failing command's output. When the file ends (or dies) the EXIT trap takes
+# the sandbox down and prints "<file>: N passed, N failed", which is what
+# scripts/test counts; the exit status is non-zero when a check failed.
+#
+# Every test file gets a fresh sandbox of its own, in a new state folder
+# ($LQNET_TEST_TMP/sandbox; scripts/test provides LQNET_TEST_TMP, otherwise
+# it is a new temp folder). Files are independent of each other and of the
+# order they run in; the price is about a second of start-up per file. Only
+# one sandbox can run on the machine, so files run one after the other.
+# LQNET_KEEP=1 leaves the sandbox running at the end, for debugging.
+set -u
+
+LQT_FILE=$(basename "$0")
+LQT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$LQT_ROOT" || exit 1
+if [ -n "${LQNET_TEST_TMP:-}" ]; then
+    LQT_TMP=$LQNET_TEST_TMP
+    LQT_OWN_TMP=0
+    mkdir -p "$LQT_TMP"
+else
+    LQT_TMP=$(mktemp -d /tmp/lqnet-system.XXXXXX)
+    LQT_OWN_TMP=1
+fi
+export LQNET_SANDBOX_DIR=$LQT_TMP/sandbox
+LQT_PASS=0
+LQT_FAIL=0
+CODE=""
+BODY=""
+
+lqt_pass() {
+    LQT_PASS=$((LQT_PASS + 1))
+    echo "  ok   $1"
+}
+
+lqt_fail() {
+    LQT_FAIL=$((LQT_FAIL + 1))
+    echo "  FAIL $1"
+}
+
+# Shows the last lines of FILE indented under a failed check.
+lqt_show() { tail -n "${2:-20}" "$1" | sed 's/^/       | /'; }
+
+# check NAME CMD...: one check that passes when CMD exits 0. Returns CMD's
+# status, so `check ... || exit` stops a file whose later checks depend on it.
+check() {
+    local name=$1 rc=0
+    shift
+    "$@" >"$LQT_TMP/check.out" 2>&1 || rc=$?
+    if [ $rc -eq 0 ]; then
+        lqt_pass "$name"
+        return 0
+    fi
+    lqt_fail "$name"
+    echo "       \$ $*  (exit status $rc)"
+    lqt_show "$LQT_TMP/check.out"
+    return $rc
+}
+
+# check_fails NAME CMD...: one check that passes when CMD fails.
+check_fails() {
+    local name=$1
+    shift
+    if "$@" >"$LQT_TMP/check.out" 2>&1; then
+        lqt_fail "$name"
+        echo "       \$ $*  (succeeded, expected to fail)"
+        lqt_show "$LQT_TMP/check.out"
+        return 1
+    fi
+    lqt_pass "$name"
+}
+
+# eventually TIMEOUT CMD...: runs CMD every 0.2 s until it succeeds (status
+# 0) or TIMEOUT seconds are over (the status of the last try). Use it inside
+# a check: check "port is up" eventually 10 port_is_up p1
+eventually() {
+    local timeout=$1 deadline
+    shift
+    deadline=$(($(date +%s%N) / 1000000 + timeout * 1000))
+    while true; do
+        "$@" && return 0
+        [ $(($(date +%s%N) / 1000000)) -lt $deadline ] || return 1
+        sleep 0.2
+    done
+}
+
+# Ends the file here as a failure (after counting MESSAGE as a failed check).
+die() {
+    lqt_fail "$*"
+    exit 1
+}
+
+# Brings the sandbox up (one check) and exports its environment
+# (LQNET_URL, LQNET_TOKEN, OVN_NB_DB, OVN_SB_DB, OVS_DB, ...).
+sandbox_up() {
+    if ! scripts/sandbox up >"$LQT_TMP/sandbox-up.log" 2>&1; then
+        lqt_show "$LQT_TMP/sandbox-up.log" 30
+        die "sandbox up"
+    fi
+    lqt_pass "sandbox up"
+    eval "$(scripts/sandbox env)"
+}
+
+# Fails the file unless lqnetd serves the API (for tests that need it).
+require_api() {
+    if [ -z "${LQNET_TOKEN:-}" ] || ! curl -sf "$LQNET_URL/readyz" >/dev/null; then
+        die "lqnetd serves the API (build/lqnetd/lqnetd built and ready)"
+    fi
+}
+
+sandbox_down() { scripts/sandbox down; }
+
+# api SERVICE/METHOD [JSON]: calls limiquantix.network.v1.SERVICE/METHOD
+# with $LQNET_TOKEN, prints the body and sets CODE (HTTP status) and BODY.
+# Inside $(...) those variables are lost: use last_code and last_body there.
+api() { api_as "$LQNET_TOKEN" "$@"; }
+
+# api_as TOKEN SERVICE/METHOD [JSON]: api with another token ("" for none).
+api_as() {
+    local token=$1 method=$2 data=${3:-}
+    [ -n "$data" ] || data='{}'
+    CODE=$(curl -s -o "$LQT_TMP/body" -w '%{http_code}' -X POST \
+        -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        --data "$data" "$LQNET_URL/limiquantix.network.v1.$method") || CODE=000
+    echo "$CODE" >"$LQT_TMP/code"
+    BODY=$(cat "$LQT_TMP/body")
+    printf '%s\n' "$BODY"
+}
+
+last_code() { cat "$LQT_TMP/code"; }
+# last_body [JQ-FILTER]: the last api reply, or jq -r FILTER of it.
+last_body() { jq -r "${1:-.}" "$LQT_TMP/body"; }
+
+# VMs (scripts/vm): vm_create NAME PORT MAC [--mtu-from-dhcp]
+vm_create() {
+    local name=$1 port=$2 mac=$3
+    shift 3
+    scripts/vm create "$name" --port "$port" --mac "$mac" "$@"
+}
+vm_dhcp() { scripts/vm dhcp "$1"; }
+vm_exec() { scripts/vm exec "$@"; }
+vm_delete() { scripts/vm delete "$1"; }
+# vm_bg NAME CMD...: runs CMD in the background inside VM NAME (a listener,
+# say), output in $LQT_TMP/vm_bg.NAME.log. It ends with the VM: vm_delete
+# and sandbox down kill every process of the VM's namespace.
+vm_bg() {
+    local name=$1
+    shift
+    scripts/vm exec "$name" "$@" >>"$LQT_TMP/vm_bg.$name.log" 2>&1 &
+    disown
+}
+# vm_ping NAME IP [PING-ARGS...]: one ping with a 1 s deadline.
+vm_ping() {
+    local name=$1 ip=$2
+    shift 2
+    scripts/vm exec "$name" ping -c 1 -W 1 "$@" "$ip"
+}
+# vm_lease NAME KEY: a value from the VM's last DHCP lease (ip, prefix,
+# routers, dns, mtu, domain, search, classless_routes, lease_time, server).
+vm_lease() { sed -n "s/^$2=//p" "$LQNET_SANDBOX_DIR/vm-$1.lease-info"; }
+
+lqt_finish() {
+    local rc=$?
+    trap - EXIT INT TERM
+    # Background jobs the file started itself (vm_bg ones go with the VMs).
+    local jobs
+    jobs=$(jobs -p)
+    if [ -n "$jobs" ]; then
+        disown -a
+        # shellcheck disable=SC2086 # one pid per word
+        kill $jobs 2>/dev/null
+    fi
+    if [ "$rc" -ne 0 ] && [ "$LQT_FAIL" -eq 0 ]; then
+        lqt_fail "$LQT_FILE stopped early (exit status $rc)"
+    fi
+    if [ "${LQNET_KEEP:-0}" = 1 ]; then
+        echo "sandbox left running: eval \"\$(LQNET_SANDBOX_DIR=$LQNET_SANDBOX_DIR scripts/sandbox env)\""
+    else
+        scripts/sandbox down >"$LQT_TMP/sandbox-down.log" 2>&1 ||
+            lqt_fail "sandbox down: $(tail -n 3 "$LQT_TMP/sandbox-down.log")"
+        if [ "$LQT_OWN_TMP" = 1 ] && [ "$LQT_FAIL" -eq 0 ]; then
+            rm -rf "$LQT_TMP"
+        elif [ "$LQT_FAIL" -ne 0 ]; then
+            echo "logs: $LQNET_SANDBOX_DIR"
+        fi
+    fi
+    echo "$LQT_FILE: $LQT_PASS passed, $LQT_FAIL failed"
+    exit $((LQT_FAIL > 0))
+}
+trap lqt_finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
