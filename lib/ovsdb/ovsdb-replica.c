@@ -299,7 +299,11 @@ ovsdb_datum_normalize(const struct ovsdb_type *type, const json_t *value)
 json_t *
 ovsdb_datum_apply_diff(const struct ovsdb_type *type, const json_t *old, const json_t *diff)
 {
-    if (ovsdb_type_is_scalar(type)) {
+    /* ovsdb-server sends the new value, not a difference, for every column
+     * that holds at most one atom: scalars and optional values alike
+     * (checked against ovsdb-server 3.1: "up" going from [false] to [true]
+     * arrives as true, and to [] as ["set",[]]). */
+    if (ovsdb_type_is_scalar(type) || (type->max == 1 && type->value == OVSDB_T_VOID)) {
         return ovsdb_datum_normalize(type, diff);
     }
     bool map = ovsdb_type_is_map(type);

@@ -286,8 +286,10 @@ test_datum_diff(void **state)
     assert_json(diff(SSET, "[\"set\",[]]", "\"z\""), "[\"set\",[\"z\"]]");
     assert_json(diff(USET, "[\"set\",[" U1 "," U3 "]]", "[\"set\",[" U2 "," U3 "]]"),
                 "[\"set\",[" U1 "," U2 "]]");
-    /* An optional value changing from "a" to "b" is the set ["a","b"]. */
-    assert_json(diff(OPT_STR, "[\"set\",[\"a\"]]", "[\"set\",[\"a\",\"b\"]]"), "[\"set\",[\"b\"]]");
+    /* An optional value: ovsdb-server sends the new value, as for scalars. */
+    assert_json(diff(OPT_STR, "[\"set\",[\"a\"]]", "\"b\""), "[\"set\",[\"b\"]]");
+    assert_json(diff(OPT_STR, "[\"set\",[\"a\"]]", "[\"set\",[]]"), "[\"set\",[]]");
+    assert_json(diff(OPT_STR, "[\"set\",[]]", "\"a\""), "[\"set\",[\"a\"]]");
     /* Maps: removed pairs repeat the old value, changed keys carry the new one. */
     assert_json(diff(SMAP, "[\"map\",[[\"a\",\"1\"],[\"b\",\"2\"],[\"c\",\"3\"]]]",
                      "[\"map\",[[\"a\",\"1\"],[\"b\",\"9\"],[\"d\",\"4\"]]]"),
