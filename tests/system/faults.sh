@@ -63,7 +63,7 @@ nb_matches() { diff <(lq_ports) <(nb_ports) >/dev/null; }
 check "Northbound holds exactly the ports lqnet has" eventually 20 nb_matches
 nb_addresses_match() {
     diff <(jq -r '.ports[] | "\(.id) \(.spec.macAddress) \(.status.ipAddresses[0])"' "$LQT_TMP/ports.json" | sort) \
-        <(ovn-nbctl --db="$OVN_NB_DB" -f csv --no-headings --columns=name,addresses find logical_switch_port "external_ids:\"lqnet:network\"=$NET" | tr -d '"' | tr ',' ' ' | sort) >/dev/null
+        <(ovn-nbctl --db="$OVN_NB_DB" -f csv --data=bare --no-headings --columns=name,addresses find logical_switch_port "external_ids:\"lqnet:network\"=$NET" | tr ',' ' ' | sort) >/dev/null
 }
 check "and with the addresses lqnet allocated" eventually 10 nb_addresses_match
 check "traffic still flows after the restart" eventually 10 vm_ping fa "$IP2"
