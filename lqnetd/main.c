@@ -127,10 +127,20 @@ lqdb_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
                  const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
     struct lqnetd *d = d_;
+    struct reconciler *r = d->svc.reconciler;
     store_row_changed(d->svc.store, table, kind, old, new);
     const struct ovsdb_row *row = new ? new : old;
-    if (!strcmp(table, "Network") || !strcmp(table, "Port")) {
-        reconciler_touch(d->svc.reconciler, ovsdb_row_string(row, "id"));
+    if (!strcmp(table, "Network")) {
+        reconciler_mark_network(r, ovsdb_row_string(row, "id"));
+    } else if (!strcmp(table, "Port")) {
+        /* A port's switch lists it: both sides change. */
+        reconciler_mark(r, ovsdb_row_string(row, "id"));
+        for (int i = 0; i < 2; i++) {
+            const struct ovsdb_row *side = i ? new : old;
+            if (side) {
+                reconciler_mark(r, ovsdb_row_string(side, "network"));
+            }
+        }
     }
 }
 
@@ -163,12 +173,20 @@ ovn_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
     reconciler_row_changed(d->svc.reconciler, table, old, new);
 }
 
+/* After a (re)connect, or on becoming the reconciler, compare everything. */
+static void
+check_all(void *d_)
+{
+    struct lqnetd *d = d_;
+    reconciler_check_all(d->svc.reconciler);
+    reconciler_kick(d->svc.reconciler);
+}
+
 static void
 lock_changed(void *d_, bool have)
 {
-    struct lqnetd *d = d_;
     LOG_INFO("lqnetd", "%s the reconciler lock", have ? "holding" : "lost");
-    reconciler_kick(d->svc.reconciler);
+    check_all(d_);
 }
 
 static int
@@ -249,6 +267,7 @@ main(int argc, char **argv)
     svc->base = base;
     svc->physical_mtu = o.physical_mtu;
     strmap_init(&svc->inflight);
+    strmap_init(&svc->hints);
     svc->store = store_create(validate_network_subnets);
 
     static const struct ovsdb_client_cbs lq_cbs = {
@@ -256,7 +275,7 @@ main(int argc, char **argv)
         .lock_changed = lock_changed,
     };
     static const struct ovsdb_client_cbs nb_cbs = {
-        .synced = kick, .row_changed = ovn_row_changed, .batch_done = kick,
+        .synced = check_all, .row_changed = ovn_row_changed, .batch_done = kick,
     };
     static const struct ovsdb_client_cbs sb_cbs = { .row_changed = ovn_row_changed };
     svc->lqdb = ovsdb_client_create(base, o.lqnet_db, "LQNet", &lq_cbs, &d);
@@ -333,6 +352,7 @@ main(int argc, char **argv)
     ovsdb_client_destroy(svc->sb);
     store_destroy(svc->store);
     strmap_destroy(&svc->inflight);
+    strmap_destroy_with(&svc->hints, free);
     free(d.token_path);
     metrics_reset();
     event_base_free(base);

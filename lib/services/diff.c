@@ -48,11 +48,85 @@ diff_values_equal(const json_t *a, const json_t *b)
     return eq;
 }
 
+char *
+diff_row_key(const char *table, const struct ovsdb_row *row)
+{
+    const char *kind = ovsdb_row_map_get(row, "external_ids", "lqnet:kind");
+    const char *owner = ovsdb_row_map_get(row, "external_ids", "lqnet:owner");
+    return kind && owner ? xasprintf("%s|%s:%s", table, kind, owner) : NULL;
+}
+
+void
+diff_index_add(struct strmap *index, const char *table, const struct ovsdb_row *row)
+{
+    char *key = diff_row_key(table, row);
+    if (!key) {
+        return;
+    }
+    struct strmap *rows = strmap_get(index, key);
+    if (!rows) {
+        rows = xmalloc(sizeof *rows);
+        strmap_init(rows);
+        strmap_put(index, key, rows);
+    }
+    strmap_put(rows, row->uuid, (void *) row);
+    free(key);
+}
+
+void
+diff_index_remove(struct strmap *index, const char *table, const struct ovsdb_row *row)
+{
+    char *key = diff_row_key(table, row);
+    struct strmap *rows = key ? strmap_get(index, key) : NULL;
+    if (rows) {
+        strmap_remove(rows, row->uuid);
+        if (!strmap_count(rows)) {
+            strmap_remove(index, key);
+            strmap_destroy(rows);
+            free(rows);
+        }
+    }
+    free(key);
+}
+
+static void
+rows_free(void *rows)
+{
+    strmap_destroy(rows);
+    free(rows);
+}
+
+void
+diff_index_destroy(struct strmap *index)
+{
+    strmap_destroy_with(index, rows_free);
+}
+
 struct plan {
     const struct nb_desired *desired;
-    struct strmap existing; /* "TABLE|KEY" -> const struct ovsdb_row */
-    struct strmap names;    /* "TABLE|KEY" -> uuid-name for rows to insert */
+    const struct strmap *index;
+    struct strmap names;   /* "TABLE|KEY" -> uuid-name of a row inserted now */
+    struct strmap pending; /* "TABLE|KEY" still to process (a worklist) */
+    struct strmap done;
+    json_t *ops;
+    struct strmap *differs;
+    size_t n_names;
 };
+
+/* The replica row that stands for 'key' (the smallest uuid, so that the
+ * choice is stable), or NULL; the others are duplicates. */
+static const struct ovsdb_row *
+chosen(const struct plan *p, const char *key)
+{
+    const struct strmap *rows = strmap_get(p->index, key);
+    const struct ovsdb_row *best = NULL;
+    for (struct strmap_node *n = rows ? strmap_first(rows) : NULL; n; n = strmap_next(rows, n)) {
+        if (!best || strcmp(n->key, best->uuid) < 0) {
+            best = n->value;
+        }
+    }
+    return best;
+}
 
 static bool
 is_lqref(const json_t *v)
@@ -62,17 +136,30 @@ is_lqref(const json_t *v)
 }
 
 /* Replaces lqrefs in 'v' by uuids (existing rows) or named-uuids (rows
- * inserted now); returns a new value. */
+ * inserted now, queued for insertion if need be); returns a new value. */
 static json_t *
-resolve(const struct plan *p, const json_t *v)
+resolve(struct plan *p, const json_t *v)
 {
     if (is_lqref(v)) {
         char *k = xasprintf("%s|%s", json_string_value(json_array_get(v, 1)),
                             json_string_value(json_array_get(v, 2)));
-        const struct ovsdb_row *row = strmap_get(&p->existing, k);
-        const char *name = strmap_get(&p->names, k);
+        const struct ovsdb_row *row = chosen(p, k);
+        json_t *out = NULL;
+        if (row) {
+            out = ovsdb_uuid(row->uuid);
+        } else if (strmap_contains(&p->desired->rows, k)) {
+            const char *name = strmap_get(&p->names, k);
+            if (!name) {
+                name = xasprintf("row%zu", p->n_names++);
+                strmap_put(&p->names, k, (void *) name);
+                if (!strmap_contains(&p->done, k)) {
+                    strmap_put(&p->pending, k, NULL);
+                }
+            }
+            out = ovsdb_named_uuid(name);
+        }
         free(k);
-        return row ? ovsdb_uuid(row->uuid) : name ? ovsdb_named_uuid(name) : NULL;
+        return out;
     }
     if (json_is_object(v)) {
         json_t *out = json_object();
@@ -80,7 +167,8 @@ resolve(const struct plan *p, const json_t *v)
         json_t *e;
         json_object_foreach((json_t *) v, key, e)
         {
-            json_object_set_new(out, key, resolve(p, e));
+            json_t *r = resolve(p, e);
+            json_object_set_new(out, key, r ? r : json_null());
         }
         return out;
     }
@@ -107,70 +195,41 @@ where_uuid(const char *uuid)
 }
 
 static void
-mark(struct strmap *dirty, const char *owner)
+differs(struct plan *p, const char *key)
 {
-    if (dirty && owner) {
-        strmap_put(dirty, owner, NULL);
+    if (p->differs) {
+        strmap_put(p->differs, key, NULL);
     }
 }
 
-/* Indexes the lqnet-tagged replica rows; deletes duplicates and rows that
- * are not desired. */
+/* Emits the operations for one key. */
 static void
-index_replica(struct plan *p, diff_table_fn *tables, void *aux, json_t *ops, struct strmap *dirty)
+plan_key(struct plan *p, const char *key)
 {
-    for (const char *const *t = translate_tables; *t; t++) {
-        const struct strmap *rows = tables(aux, *t);
-        for (struct strmap_node *n = rows ? strmap_first(rows) : NULL; n;
-             n = strmap_next(rows, n)) {
-            const struct ovsdb_row *row = n->value;
-            const char *kind = ovsdb_row_map_get(row, "external_ids", "lqnet:kind");
-            const char *owner = ovsdb_row_map_get(row, "external_ids", "lqnet:owner");
-            if (!kind || !owner) {
-                continue;
-            }
-            char *key = xasprintf("%s:%s", kind, owner);
-            char *k = xasprintf("%s|%s", *t, key);
-            if (!translate_find(p->desired, *t, key) || strmap_contains(&p->existing, k)) {
-                json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "delete", "table",
-                                                     *t, "where", where_uuid(row->uuid)));
-                mark(dirty, owner);
-            } else {
-                strmap_put(&p->existing, k, (void *) row);
-            }
-            free(k);
-            free(key);
+    const char *table_end = strchr(key, '|');
+    char *table = xstrndup(key, table_end ? (size_t) (table_end - key) : strlen(key));
+    const struct nb_row *want = strmap_get(&p->desired->rows, key);
+    const struct ovsdb_row *have = want ? chosen(p, key) : NULL;
+    const struct strmap *rows = strmap_get(p->index, key);
+    for (struct strmap_node *n = rows ? strmap_first(rows) : NULL; n; n = strmap_next(rows, n)) {
+        if (n->value != have) {
+            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o}", "op", "delete", "table",
+                                                    table, "where", where_uuid(n->key)));
+            differs(p, key);
         }
     }
-}
-
-json_t *
-diff_compute(const struct nb_desired *desired, diff_table_fn *tables, void *aux,
-             struct strmap *dirty)
-{
-    struct plan p = { desired, STRMAP_INITIALIZER, STRMAP_INITIALIZER };
-    json_t *ops = json_array();
-    index_replica(&p, tables, aux, ops, dirty);
-
-    size_t n_new = 0;
-    for (struct strmap_node *n = strmap_first(&desired->rows); n;
-         n = strmap_next(&desired->rows, n)) {
-        if (!strmap_contains(&p.existing, n->key)) {
-            strmap_put(&p.names, n->key, xasprintf("row%zu", n_new++));
+    if (want && !have) {
+        const char *name = strmap_get(&p->names, key);
+        if (!name) {
+            name = xasprintf("row%zu", p->n_names++);
+            strmap_put(&p->names, key, (void *) name);
         }
-    }
-    for (struct strmap_node *n = strmap_first(&desired->rows); n;
-         n = strmap_next(&desired->rows, n)) {
-        const struct nb_row *want = n->value;
-        const struct ovsdb_row *have = strmap_get(&p.existing, n->key);
-        json_t *cols = resolve(&p, want->columns);
-        if (!have) {
-            json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:s}", "op", "insert", "table",
-                                                 want->table, "row", cols, "uuid-name",
-                                                 (char *) strmap_get(&p.names, n->key)));
-            mark(dirty, want->owner);
-            continue;
-        }
+        json_t *cols = resolve(p, want->columns);
+        json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:s}", "op", "insert", "table",
+                                                table, "row", cols, "uuid-name", name));
+        differs(p, key);
+    } else if (want) {
+        json_t *cols = resolve(p, want->columns);
         json_t *changed = json_object();
         const char *col;
         json_t *value;
@@ -181,17 +240,40 @@ diff_compute(const struct nb_desired *desired, diff_table_fn *tables, void *aux,
                 json_object_set(changed, col, value);
             }
         }
+        json_decref(cols);
         if (json_object_size(changed)) {
-            json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:o}", "op", "update", "table",
-                                                 want->table, "where", where_uuid(have->uuid),
-                                                 "row", changed));
-            mark(dirty, want->owner);
+            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:o}", "op", "update",
+                                                    "table", table, "where",
+                                                    where_uuid(have->uuid), "row", changed));
+            differs(p, key);
         } else {
             json_decref(changed);
         }
-        json_decref(cols);
     }
-    strmap_destroy(&p.existing);
+    free(table);
+}
+
+json_t *
+diff_compute(const struct nb_desired *desired, const struct strmap *index,
+             const struct strmap *check, struct strmap *differs_out)
+{
+    struct plan p = { desired, index, STRMAP_INITIALIZER, STRMAP_INITIALIZER,
+                      STRMAP_INITIALIZER, json_array(), differs_out, 0 };
+    for (struct strmap_node *n = strmap_first(check); n; n = strmap_next(check, n)) {
+        strmap_put(&p.pending, n->key, NULL);
+    }
+    /* Resolving a reference may queue a row that is missing: repeat until
+     * nothing is left. */
+    while (strmap_count(&p.pending)) {
+        struct strmap_node *n = strmap_first(&p.pending);
+        char *key = xstrdup(n->key);
+        strmap_remove(&p.pending, key);
+        strmap_put(&p.done, key, NULL);
+        plan_key(&p, key);
+        free(key);
+    }
+    strmap_destroy(&p.done);
+    strmap_destroy(&p.pending);
     strmap_destroy_with(&p.names, free);
-    return ops;
+    return p.ops;
 }

@@ -24,7 +24,7 @@ network_view(const struct svc *svc, const struct store_network *sn)
     st->phase = reconciler_is_ready(svc->reconciler, sn->id) ? PB_NET_PHASE(READY)
                                                              : PB_NET_PHASE(PENDING);
     st->ovn_logical_switch = translate_switch_name(sn->id);
-    st->port_count = (uint32_t) sn->n_ports;
+    st->port_count = (uint32_t) store_network_n_ports(sn);
     st->mtu = validate_network_mtu(net->spec, svc->physical_mtu);
     st->ip_status = xmalloc(sizeof *st->ip_status);
     limiquantix__network__v1__ip_allocation_status__init(st->ip_status);
@@ -94,7 +94,6 @@ network_written(struct svc *svc, struct rpc_call *call, const json_t *results,
     if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
-        reconciler_touch(svc->reconciler, id);
         reconciler_kick(svc->reconciler);
         reply_network(svc, call, id);
     }
@@ -243,10 +242,10 @@ check_update(const struct store_network *sn, const PB(VirtualNetworkSpec) * new)
     }
     bool v4_changed = strcmp(old->ip_config->ipv4_subnet, new->ip_config->ipv4_subnet);
     bool v6_changed = strcmp(old->ip_config->ipv6_subnet, new->ip_config->ipv6_subnet);
-    if ((v4_changed || v6_changed) && sn->n_ports) {
+    if ((v4_changed || v6_changed) && store_network_n_ports(sn)) {
         return lq_error_new(LQ_FAILED_PRECONDITION,
                             v4_changed ? "spec.ipConfig.ipv4Subnet" : "spec.ipConfig.ipv6Subnet",
-                            "cannot change the subnet of a network with %zu ports", sn->n_ports);
+                            "cannot change the subnet of a network with %zu ports", store_network_n_ports(sn));
     }
     return NULL;
 }
@@ -347,6 +346,11 @@ network_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
     } else if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
+        for (int family = 4; family <= 6; family += 2) {
+            char *key = xasprintf("%s|%d", (char *) id, family);
+            free(strmap_remove(&svc->hints, key));
+            free(key);
+        }
         reconciler_kick(svc->reconciler);
         Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
         rpc_call_reply(call, &empty.base);
@@ -365,11 +369,11 @@ delete_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    if (sn->n_ports && !req->force) {
+    if (store_network_n_ports(sn) && !req->force) {
         rpc_call_fail(call, lq_error_new(LQ_FAILED_PRECONDITION, "id",
                                          "network '%s' still has %zu ports; delete them first "
                                          "or pass force",
-                                         sn->id, sn->n_ports));
+                                         sn->id, store_network_n_ports(sn)));
         return;
     }
     json_t *ops = json_array();

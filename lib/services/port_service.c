@@ -17,13 +17,17 @@
  * the same address first. */
 #define PORT_ALLOC_TRIES 4
 
-static PB(Port) *
-port_view(const struct svc *svc, const struct store_port *sp)
+/* A port as the API shows it: the stored port with its status. Fills
+ * 'view' and 'st' (caller's storage) with pointers into the store and the
+ * replicas, valid until the event loop runs again; port_view_clear() frees
+ * what the view allocated. */
+static void
+port_view(const struct svc *svc, const struct store_port *sp, PB(Port) * view,
+          PB(PortStatus) * st)
 {
-    PB(Port) *port = (PB(Port) *) pbjson_clone(&sp->port->base);
-    PB(PortStatus) *st = xmalloc(sizeof *st);
+    *view = *sp->port;
+    view->status = st;
     limiquantix__network__v1__port_status__init(st);
-    port->status = st;
     struct port_state state;
     reconciler_port_state(svc->reconciler, sp->id, &state);
     if (!reconciler_is_ready(svc->reconciler, sp->id)) {
@@ -31,15 +35,20 @@ port_view(const struct svc *svc, const struct store_port *sp)
     } else {
         st->phase = state.up ? PB_PORT_PHASE(ACTIVE) : PB_PORT_PHASE(DOWN);
     }
-    st->host_id = xstrdup(state.chassis ? state.chassis : "");
-    st->mac_address = xstrdup(port->spec->mac_address);
-    st->n_ip_addresses = port->spec->n_fixed_ips;
+    st->host_id = (char *) (state.chassis ? state.chassis : "");
+    st->mac_address = view->spec->mac_address;
+    st->n_ip_addresses = view->spec->n_fixed_ips;
     st->ip_addresses = xcalloc(st->n_ip_addresses + 1, sizeof *st->ip_addresses);
     for (size_t i = 0; i < st->n_ip_addresses; i++) {
-        st->ip_addresses[i] = xstrdup(port->spec->fixed_ips[i]->ip_address);
+        st->ip_addresses[i] = view->spec->fixed_ips[i]->ip_address;
     }
-    st->ovn_port = xstrdup(sp->id);
-    return port;
+    st->ovn_port = sp->id;
+}
+
+static void
+port_view_clear(PB(PortStatus) * st)
+{
+    free(st->ip_addresses);
 }
 
 static void
@@ -50,9 +59,11 @@ reply_port(struct svc *svc, struct rpc_call *call, const char *id)
         rpc_call_fail(call, lq_error_new(LQ_INTERNAL, NULL, "port %s vanished", id));
         return;
     }
-    PB(Port) *view = port_view(svc, sp);
-    rpc_call_reply(call, &view->base);
-    protobuf_c_message_free_unpacked(&view->base, NULL);
+    PB(Port) view;
+    PB(PortStatus) st;
+    port_view(svc, sp, &view, &st);
+    rpc_call_reply(call, &view.base);
+    port_view_clear(&st);
 }
 
 static const struct store_port *
@@ -273,7 +284,18 @@ choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec,
         if (!subnets[i]) {
             continue;
         }
-        if (!ipam_next_free(subnets[i], ip_is_used, &u, NULL, &a)) {
+        char *hint_key = xasprintf("%s|%d", sn->id, i ? 6 : 4);
+        struct net_addr *hint = strmap_get(&svc->hints, hint_key);
+        bool found = ipam_next_free(subnets[i], ip_is_used, &u, hint, &a);
+        if (found) {
+            if (!hint) {
+                hint = xmalloc(sizeof *hint);
+                strmap_put(&svc->hints, hint_key, hint);
+            }
+            *hint = a;
+        }
+        free(hint_key);
+        if (!found) {
             return lq_error_new(LQ_RESOURCE_EXHAUSTED, "spec.fixedIps",
                                 "no free %s address left in network '%s'",
                                 i ? "IPv6" : "IPv4", sn->id);
@@ -401,7 +423,6 @@ port_written(struct svc *svc, struct rpc_call *call, const json_t *results,
     } else if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
-        reconciler_touch(svc->reconciler, t->id);
         reconciler_kick(svc->reconciler);
         reply_port(svc, call, t->id);
     }
@@ -551,13 +572,18 @@ list_ports(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     resp.total_count = (int32_t) n;
     resp.n_ports = count;
     resp.ports = xcalloc(count + 1, sizeof *resp.ports);
+    PB(Port) *views = xcalloc(count + 1, sizeof *views);
+    PB(PortStatus) *sts = xcalloc(count + 1, sizeof *sts);
     for (size_t i = 0; i < count; i++) {
-        resp.ports[i] = port_view(svc, match[first + i]);
+        port_view(svc, match[first + i], &views[i], &sts[i]);
+        resp.ports[i] = &views[i];
     }
     rpc_call_reply(call, &resp.base);
     for (size_t i = 0; i < count; i++) {
-        protobuf_c_message_free_unpacked(&resp.ports[i]->base, NULL);
+        port_view_clear(&sts[i]);
     }
+    free(sts);
+    free(views);
     free(resp.ports);
     free(resp.next_page_token);
     free(match);

@@ -12,6 +12,10 @@
 #include "store.h"
 #include "util.h"
 
+/* The reconciler keeps the desired rows and an index of lqnet's rows in
+ * the Northbound replica up to date as changes arrive, and each pass
+ * recomputes and diffs only what changed: the resources marked since the
+ * last pass and the Northbound rows someone else touched. */
 struct reconciler {
     struct event_base *base;
     struct ovsdb_client *nb;
@@ -22,7 +26,11 @@ struct reconciler {
     struct event *pass;
     bool in_flight; /* a transaction is out */
     bool again;     /* something changed while it was */
-    struct strmap ready; /* owners whose rows all matched at the last pass */
+    struct nb_desired *desired;
+    struct strmap index;   /* lqnet's Northbound rows: see diff_index_add() */
+    struct strmap marked;  /* resources to translate again */
+    struct strmap check;   /* "TABLE|KEY" to diff */
+    struct strmap pending; /* "TABLE|KEY" not (yet) matching Northbound */
     struct strmap lsp_by_name;  /* LSP name -> row uuid (malloc'd) */
     struct strmap pb_by_port;   /* Port_Binding logical_port -> row uuid */
 };
@@ -42,7 +50,11 @@ reconciler_create(struct event_base *base, struct ovsdb_client *nb, struct ovsdb
     r->store = store;
     r->cfg = *cfg;
     r->pass = event_new(base, -1, 0, run_pass, r);
-    strmap_init(&r->ready);
+    r->desired = translate_new();
+    strmap_init(&r->index);
+    strmap_init(&r->marked);
+    strmap_init(&r->check);
+    strmap_init(&r->pending);
     strmap_init(&r->lsp_by_name);
     strmap_init(&r->pb_by_port);
     return r;
@@ -53,7 +65,11 @@ reconciler_destroy(struct reconciler *r)
 {
     if (r) {
         event_free(r->pass);
-        strmap_destroy(&r->ready);
+        translate_destroy(r->desired);
+        diff_index_destroy(&r->index);
+        strmap_destroy(&r->marked);
+        strmap_destroy(&r->check);
+        strmap_destroy(&r->pending);
         strmap_destroy_with(&r->lsp_by_name, free);
         strmap_destroy_with(&r->pb_by_port, free);
         free(r);
@@ -71,15 +87,51 @@ reconciler_kick(struct reconciler *r)
 }
 
 void
-reconciler_touch(struct reconciler *r, const char *owner)
+reconciler_mark(struct reconciler *r, const char *id)
 {
-    strmap_remove(&r->ready, owner);
+    strmap_put(&r->marked, id, NULL);
+    /* Until the next pass has looked, the resource is not in place. */
+    struct strmap *keys = strmap_get(&r->desired->owners, id);
+    for (struct strmap_node *n = keys ? strmap_first(keys) : NULL; n; n = strmap_next(keys, n)) {
+        strmap_put(&r->pending, n->key, NULL);
+    }
+}
+
+void
+reconciler_mark_network(struct reconciler *r, const char *id)
+{
+    reconciler_mark(r, id);
+    const struct store_network *sn = store_network(r->store, id);
+    for (struct strmap_node *n = sn ? strmap_first(&sn->ports) : NULL; n;
+         n = strmap_next(&sn->ports, n)) {
+        reconciler_mark(r, n->key);
+    }
+}
+
+void
+reconciler_check_all(struct reconciler *r)
+{
+    const struct strmap *maps[] = { &r->desired->rows, &r->index };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(maps); i++) {
+        for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
+            strmap_put(&r->check, n->key, NULL);
+        }
+    }
 }
 
 bool
 reconciler_is_ready(const struct reconciler *r, const char *owner)
 {
-    return strmap_contains(&r->ready, owner);
+    const struct strmap *keys = strmap_get(&r->desired->owners, owner);
+    if (!keys || strmap_contains(&r->marked, owner)) {
+        return false;
+    }
+    for (struct strmap_node *n = strmap_first(keys); n; n = strmap_next(keys, n)) {
+        if (strmap_contains(&r->pending, n->key)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 void
@@ -109,6 +161,17 @@ index_row(struct strmap *index, const char *column, const struct ovsdb_row *old,
     }
 }
 
+/* Someone (maybe us) changed lqnet's row 'row': diff its key again. */
+static void
+check_row(struct reconciler *r, const char *table, const struct ovsdb_row *row)
+{
+    char *key = row ? diff_row_key(table, row) : NULL;
+    if (key) {
+        strmap_put(&r->check, key, NULL);
+        free(key);
+    }
+}
+
 void
 reconciler_row_changed(struct reconciler *r, const char *table, const struct ovsdb_row *old,
                        const struct ovsdb_row *new)
@@ -117,14 +180,18 @@ reconciler_row_changed(struct reconciler *r, const char *table, const struct ovs
         index_row(&r->lsp_by_name, "name", old, new);
     } else if (!strcmp(table, "Port_Binding")) {
         index_row(&r->pb_by_port, "logical_port", old, new);
+        return;
+    } else if (!strcmp(table, "Chassis")) {
+        return;
     }
-}
-
-static const struct strmap *
-nb_table(void *r_, const char *table)
-{
-    struct reconciler *r = r_;
-    return ovsdb_client_table(r->nb, table);
+    if (old) {
+        diff_index_remove(&r->index, table, old);
+        check_row(r, table, old);
+    }
+    if (new) {
+        diff_index_add(&r->index, table, new);
+        check_row(r, table, new);
+    }
 }
 
 static void
@@ -138,6 +205,9 @@ txn_done(void *r_, const json_t *results, const struct lq_error *err)
                         "Northbound transactions sent by the reconciler", 1);
     if (err) {
         LQ_LOG_RL(LQ_LOG_WARN, "reconcile", "Northbound transaction failed: %s", err->message);
+        for (struct strmap_node *n = strmap_first(&r->pending); n; n = strmap_next(&r->pending, n)) {
+            strmap_put(&r->check, n->key, NULL);
+        }
         /* Retry after a pause rather than spin on a persistent error. */
         struct timeval tv = { 1, 0 };
         event_add(r->pass, &tv);
@@ -158,33 +228,38 @@ run_pass(evutil_socket_t fd, short what, void *r_)
         return;
     }
     long long start = lq_time_msec();
-    struct nb_desired *desired = translate_build(r->store, &r->cfg);
-    struct strmap dirty = STRMAP_INITIALIZER;
-    json_t *ops = diff_compute(desired, nb_table, r, &dirty);
+    for (struct strmap_node *n = strmap_first(&r->marked); n; n = strmap_next(&r->marked, n)) {
+        translate_owner(r->desired, r->store, &r->cfg, n->key, &r->check);
+    }
+    strmap_destroy(&r->marked);
+    strmap_init(&r->marked);
 
-    strmap_destroy(&r->ready);
-    strmap_init(&r->ready);
-    for (struct strmap_node *n = strmap_first(&desired->rows); n;
-         n = strmap_next(&desired->rows, n)) {
-        const struct nb_row *row = n->value;
-        if (!strmap_contains(&dirty, row->owner)) {
-            strmap_put(&r->ready, row->owner, NULL);
+    struct strmap differs = STRMAP_INITIALIZER;
+    json_t *ops = diff_compute(r->desired, &r->index, &r->check, &differs);
+    for (struct strmap_node *n = strmap_first(&r->check); n; n = strmap_next(&r->check, n)) {
+        if (strmap_contains(&differs, n->key)) {
+            strmap_put(&r->pending, n->key, NULL);
+        } else {
+            strmap_remove(&r->pending, n->key);
         }
     }
+    size_t n_checked = strmap_count(&r->check);
+    strmap_destroy(&r->check);
+    strmap_init(&r->check);
+    strmap_destroy(&differs);
+
     size_t n_ops = json_array_size(ops);
     metrics_observe("lqnet_reconcile_duration_seconds", "",
                     "Time to compute one reconcile pass",
                     (double) (lq_time_msec() - start) / 1000.0);
     metrics_counter_add("lqnet_reconcile_passes_total", "Reconcile passes", 1);
-    metrics_gauge_set("lqnet_reconcile_pending_resources", "Resources not yet in Northbound",
-                      (double) strmap_count(&dirty));
+    metrics_gauge_set("lqnet_reconcile_pending_rows", "Northbound rows not yet as lqnet wants",
+                      (double) strmap_count(&r->pending));
+    LOG_DBG("reconcile", "checked %zu rows: %zu operations", n_checked, n_ops);
     if (n_ops && ovsdb_client_has_lock(r->lock_db)) {
-        LOG_DBG("reconcile", "sending %zu operations", n_ops);
         r->in_flight = true;
         ovsdb_client_transact(r->nb, ops, txn_done, r);
     } else {
         json_decref(ops);
     }
-    strmap_destroy(&dirty);
-    translate_destroy(desired);
 }

@@ -24,9 +24,14 @@ struct reconciler *reconciler_create(struct event_base *base, struct ovsdb_clien
 void reconciler_destroy(struct reconciler *r);
 /* Schedules a pass (coalesced with others). */
 void reconciler_kick(struct reconciler *r);
-/* Forgets that 'owner' was in place, until the next pass checks again. */
-void reconciler_touch(struct reconciler *r, const char *owner);
-/* Whether every Northbound row of resource 'owner' matched at the last pass. */
+/* Resource 'id' (a network or a port) changed in the store: its rows are
+ * recomputed at the next pass, and it is not ready until then. */
+void reconciler_mark(struct reconciler *r, const char *id);
+/* A network changed: it and every port on it (whose rows depend on it). */
+void reconciler_mark_network(struct reconciler *r, const char *id);
+/* Diffs every row at the next pass (after a resync of Northbound). */
+void reconciler_check_all(struct reconciler *r);
+/* Whether every Northbound row of resource 'owner' is as lqnet wants it. */
 bool reconciler_is_ready(const struct reconciler *r, const char *owner);
 
 /* Feeds a Northbound or Southbound row change (keeps lookup indexes). */

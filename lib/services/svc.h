@@ -26,6 +26,9 @@ struct svc {
     /* Addresses and MACs chosen by transactions still in flight, as
      * "network|value", so that concurrent calls do not pick the same one. */
     struct strmap inflight;
+    /* "network|4" or "network|6" -> the struct net_addr handed out last, so
+     * that the next search starts after it. */
+    struct strmap hints;
 };
 
 /* The services' handler tables, for rpc_server_add_service(). */

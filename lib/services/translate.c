@@ -49,6 +49,8 @@ external_ids(const char *kind, const char *owner, const char *name)
     return json_pack("[s, o]", "map", pairs);
 }
 
+static void row_free(void *r_);
+
 static void
 add_row(struct nb_desired *d, const char *table, const char *kind, const char *owner,
         json_t *columns)
@@ -59,7 +61,14 @@ add_row(struct nb_desired *d, const char *table, const char *kind, const char *o
     r->owner = xstrdup(owner);
     r->columns = columns;
     char *k = xasprintf("%s|%s", table, r->key);
-    strmap_put(&d->rows, k, r);
+    row_free(strmap_put(&d->rows, k, r));
+    struct strmap *keys = strmap_get(&d->owners, owner);
+    if (!keys) {
+        keys = xmalloc(sizeof *keys);
+        strmap_init(keys);
+        strmap_put(&d->owners, owner, keys);
+    }
+    strmap_put(keys, k, NULL);
     free(k);
 }
 
@@ -192,14 +201,21 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
 }
 
 static void
-translate_network(struct nb_desired *d, const struct store_network *sn, json_t *ports,
+translate_network(struct nb_desired *d, const struct store_network *sn,
                   const struct translate_config *cfg)
 {
+    json_t *ports = json_array();
+    size_t n;
+    struct strmap_node **ids = strmap_sorted(&sn->ports, &n);
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(ports, lqref("Logical_Switch_Port", "port", ids[i]->key));
+    }
+    free(ids);
     char *name = translate_switch_name(sn->id);
     json_t *ext = external_ids("network", sn->id, sn->net->name);
     json_array_append_new(json_array_get(ext, 1),
                           json_pack("[s, s]", "lqnet:project", sn->net->project_id));
-    json_t *cols = json_pack("{s:s, s:[s, O], s:o}", "name", name, "ports", "set", ports,
+    json_t *cols = json_pack("{s:s, s:[s, o], s:o}", "name", name, "ports", "set", ports,
                              "external_ids", ext);
     free(name);
     add_row(d, "Logical_Switch", "network", sn->id, cols);
@@ -208,43 +224,66 @@ translate_network(struct nb_desired *d, const struct store_network *sn, json_t *
     }
 }
 
+/* Removes every row of 'owner', adding their keys to 'changed'. */
 static void
-decref(void *json)
+remove_owner(struct nb_desired *d, const char *owner, struct strmap *changed)
 {
-    json_decref(json);
+    struct strmap *keys = strmap_remove(&d->owners, owner);
+    if (!keys) {
+        return;
+    }
+    for (struct strmap_node *n = strmap_first(keys); n; n = strmap_next(keys, n)) {
+        row_free(strmap_remove(&d->rows, n->key));
+        if (changed) {
+            strmap_put(changed, n->key, NULL);
+        }
+    }
+    strmap_destroy(keys);
+    free(keys);
+}
+
+void
+translate_owner(struct nb_desired *d, const struct store *store,
+                const struct translate_config *cfg, const char *id, struct strmap *changed)
+{
+    remove_owner(d, id, changed);
+    const struct store_network *sn = store_network(store, id);
+    const struct store_port *sp = sn ? NULL : store_port(store, id);
+    if (sp) {
+        sn = store_network(store, sp->network);
+        if (!sn) {
+            return;
+        }
+        translate_port(d, sp, sn);
+    } else if (sn) {
+        translate_network(d, sn, cfg);
+    }
+    struct strmap *keys = strmap_get(&d->owners, id);
+    for (struct strmap_node *n = keys ? strmap_first(keys) : NULL; n && changed;
+         n = strmap_next(keys, n)) {
+        strmap_put(changed, n->key, NULL);
+    }
+}
+
+struct nb_desired *
+translate_new(void)
+{
+    struct nb_desired *d = xmalloc(sizeof *d);
+    strmap_init(&d->rows);
+    strmap_init(&d->owners);
+    return d;
 }
 
 struct nb_desired *
 translate_build(const struct store *store, const struct translate_config *cfg)
 {
-    struct nb_desired *d = xmalloc(sizeof *d);
-    strmap_init(&d->rows);
-    struct strmap ports = STRMAP_INITIALIZER; /* network id -> JSON array of lqrefs */
-    size_t n;
-    struct strmap_node **all = strmap_sorted(store_ports(store), &n);
-    for (size_t i = 0; i < n; i++) {
-        const struct store_port *sp = all[i]->value;
-        const struct store_network *sn = store_network(store, sp->network);
-        if (!sn) {
-            continue;
+    struct nb_desired *d = translate_new();
+    const struct strmap *maps[] = { store_networks(store), store_ports(store) };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(maps); i++) {
+        for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
+            translate_owner(d, store, cfg, n->key, NULL);
         }
-        translate_port(d, sp, sn);
-        json_t *refs = strmap_get(&ports, sn->id);
-        if (!refs) {
-            refs = json_array();
-            strmap_put(&ports, sn->id, refs);
-        }
-        json_array_append_new(refs, lqref("Logical_Switch_Port", "port", sp->id));
     }
-    free(all);
-    const struct strmap *nets = store_networks(store);
-    for (struct strmap_node *node = strmap_first(nets); node; node = strmap_next(nets, node)) {
-        json_t *refs = strmap_get(&ports, node->key);
-        json_t *empty = json_array();
-        translate_network(d, node->value, refs ? refs : empty, cfg);
-        json_decref(empty);
-    }
-    strmap_destroy_with(&ports, decref);
     return d;
 }
 
@@ -252,6 +291,9 @@ static void
 row_free(void *r_)
 {
     struct nb_row *r = r_;
+    if (!r) {
+        return;
+    }
     free(r->table);
     free(r->key);
     free(r->owner);
@@ -264,6 +306,10 @@ translate_destroy(struct nb_desired *d)
 {
     if (d) {
         strmap_destroy_with(&d->rows, row_free);
+        for (struct strmap_node *n = strmap_first(&d->owners); n; n = strmap_next(&d->owners, n)) {
+            strmap_destroy(n->value);
+        }
+        strmap_destroy_with(&d->owners, free);
         free(d);
     }
 }

@@ -23,14 +23,25 @@ struct nb_row {
 };
 
 struct nb_desired {
-    struct strmap rows; /* "TABLE|KEY" -> struct nb_row */
+    struct strmap rows;   /* "TABLE|KEY" -> struct nb_row */
+    struct strmap owners; /* owner -> struct strmap whose keys are its "TABLE|KEY"s */
 };
 
 /* The Northbound tables whose lqnet-tagged rows translate owns. */
 extern const char *const translate_tables[];
 
-/* Caller frees with translate_destroy(). */
+/* An empty set of rows. Caller frees with translate_destroy(). */
+struct nb_desired *translate_new(void);
+/* The rows of every resource in 'store'. Caller frees with translate_destroy(). */
 struct nb_desired *translate_build(const struct store *store, const struct translate_config *cfg);
+/* Recomputes the rows of resource 'id' (a network: its switch and DHCP
+ * options; a port: its switch port), or drops them if 'store' no longer
+ * has it. Every key dropped or written is added to 'changed' (may be NULL).
+ * A network's rows depend on its set of ports, a port's on its network:
+ * callers recompute both sides when either changes. */
+void translate_owner(struct nb_desired *d, const struct store *store,
+                     const struct translate_config *cfg, const char *id,
+                     struct strmap *changed);
 void translate_destroy(struct nb_desired *d);
 /* The desired row of 'table' with 'key', or NULL. */
 const struct nb_row *translate_find(const struct nb_desired *d, const char *table,

@@ -28,7 +28,6 @@ struct store {
     struct strmap mac_rows;      /* row uuid -> alloc */
     struct strmap ips;           /* "network|address" -> alloc */
     struct strmap macs;          /* "network|mac" -> alloc */
-    unsigned long long generation;
 };
 
 struct store *
@@ -57,6 +56,7 @@ network_free(void *p)
     if (n) {
         free(n->id);
         free(n->row_uuid);
+        strmap_destroy(&n->ports);
         protobuf_c_message_free_unpacked(&n->net->base, NULL);
         ipam_subnet_destroy(n->v4);
         ipam_subnet_destroy(n->v6);
@@ -156,11 +156,12 @@ count_alloc(struct store *s, const struct alloc *a, int delta)
 static void
 recount_network(struct store *s, struct store_network *n)
 {
-    n->n_ports = 0;
     n->n_v4_alloc = n->n_v4_pool = n->n_v6_alloc = 0;
     for (struct strmap_node *p = strmap_first(&s->ports); p; p = strmap_next(&s->ports, p)) {
-        const struct store_port *sp = p->value;
-        n->n_ports += !strcmp(sp->network, n->id);
+        struct store_port *sp = p->value;
+        if (!strcmp(sp->network, n->id)) {
+            strmap_put(&n->ports, sp->id, sp);
+        }
     }
     for (struct strmap_node *i = strmap_first(&s->ip_rows); i; i = strmap_next(&s->ip_rows, i)) {
         const struct alloc *a = i->value;
@@ -191,6 +192,7 @@ network_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb
     n->id = xstrdup(ovsdb_row_string(new, "id"));
     n->row_uuid = xstrdup(new->uuid);
     n->net = (PB(VirtualNetwork) *) m;
+    strmap_init(&n->ports);
     s->subnets(n->net, &n->v4, &n->v6);
     network_free(strmap_put(&s->networks, n->id, n));
     strmap_put(&s->net_rows, n->row_uuid, n);
@@ -204,8 +206,8 @@ port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_ro
         struct store_port *sp = strmap_remove(&s->port_rows, old->uuid);
         if (sp) {
             struct store_network *n = strmap_get(&s->networks, sp->network);
-            if (n && n->n_ports) {
-                n->n_ports--;
+            if (n) {
+                strmap_remove(&n->ports, sp->id);
             }
             strmap_remove(&s->ports, sp->id);
             port_free(sp);
@@ -227,7 +229,7 @@ port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_ro
     strmap_put(&s->port_rows, sp->row_uuid, sp);
     struct store_network *n = strmap_get(&s->networks, sp->network);
     if (n) {
-        n->n_ports++;
+        strmap_put(&n->ports, sp->id, sp);
     }
 }
 
@@ -294,7 +296,6 @@ store_row_changed(struct store *s, const char *table, enum ovsdb_change_kind kin
                   const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
     (void) kind;
-    s->generation++;
     if (!strcmp(table, "Network")) {
         network_changed(s, old, new);
     } else if (!strcmp(table, "Port")) {
@@ -365,8 +366,8 @@ store_mac_used(const struct store *s, const char *network, const char *mac)
     return indexed(&s->macs, network, mac);
 }
 
-unsigned long long
-store_generation(const struct store *s)
+size_t
+store_network_n_ports(const struct store_network *sn)
 {
-    return s->generation;
+    return strmap_count(&sn->ports);
 }

@@ -22,7 +22,7 @@ struct store_network {
     PB(VirtualNetwork) * net; /* decoded body: effective spec, no status */
     struct ipam_subnet *v4;   /* NULL without an IPv4 subnet */
     struct ipam_subnet *v6;
-    size_t n_ports;
+    struct strmap ports; /* id -> struct store_port, the network's ports */
     size_t n_v4_alloc; /* IPv4 addresses allocated */
     size_t n_v4_pool;  /* ... of which inside the pools (not reserved) */
     size_t n_v6_alloc;
@@ -64,11 +64,11 @@ const struct strmap *store_ports(const struct store *store);
 const struct strmap *store_tokens(const struct store *store);
 const struct store_token *store_token_by_hash(const struct store *store, const char *hash);
 
+/* The number of ports on a network. */
+size_t store_network_n_ports(const struct store_network *sn);
+
 /* Whether 'addr' (canonical text) / 'mac' is taken in network 'network'. */
 bool store_ip_used(const struct store *store, const char *network, const char *addr);
 bool store_mac_used(const struct store *store, const char *network, const char *mac);
-
-/* Incremented on every change; lets callers cache derived data. */
-unsigned long long store_generation(const struct store *store);
 
 #endif

@@ -224,10 +224,33 @@ free_table(void *t_)
     free(t_);
 }
 
+/* A full diff: every desired key and every tagged row, through a fresh index. */
+static json_t *
+full_diff(struct fake_nb *nb, const struct nb_desired *d, struct strmap *differs)
+{
+    struct strmap index = STRMAP_INITIALIZER, check = STRMAP_INITIALIZER;
+    for (struct strmap_node *t = strmap_first(&nb->tables); t; t = strmap_next(&nb->tables, t)) {
+        const struct strmap *rows = t->value;
+        for (struct strmap_node *n = strmap_first(rows); n; n = strmap_next(rows, n)) {
+            diff_index_add(&index, t->key, n->value);
+        }
+    }
+    const struct strmap *maps[] = { &d->rows, &index };
+    for (size_t i = 0; i < 2; i++) {
+        for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
+            strmap_put(&check, n->key, NULL);
+        }
+    }
+    json_t *ops = diff_compute(d, &index, &check, differs);
+    strmap_destroy(&check);
+    diff_index_destroy(&index);
+    return ops;
+}
+
 static size_t
 diff_size(struct fake_nb *nb, const struct nb_desired *d, json_t **ops_out)
 {
-    json_t *ops = diff_compute(d, nb_table, nb, NULL);
+    json_t *ops = full_diff(nb, d, NULL);
     size_t n = json_array_size(ops);
     if (ops_out) {
         *ops_out = ops;
@@ -255,8 +278,8 @@ test_diff_converges(void **state)
 
     json_t *ops;
     struct strmap dirty = STRMAP_INITIALIZER;
-    json_decref(diff_compute(d, nb_table, &nb, &dirty));
-    assert_int_equal(strmap_count(&dirty), 5); /* owners: 2 networks (switch + DHCP), 3 ports */
+    json_decref(full_diff(&nb, d, &dirty));
+    assert_int_equal(strmap_count(&dirty), 7); /* 2 switches, 2 DHCP options, 3 ports */
     strmap_destroy(&dirty);
     assert_int_equal(diff_size(&nb, d, &ops), 7); /* 2 switches, 3 ports, 2 DHCP rows */
     apply(&nb, ops);
@@ -287,6 +310,35 @@ test_diff_converges(void **state)
     apply(&nb, ops);
     json_decref(ops);
     assert_int_equal(diff_size(&nb, d, NULL), 0);
+
+    /* Incremental: a port goes away; recomputing it and its network and
+     * diffing just the keys that changed removes it from Northbound. */
+    struct ovsdb_row gone;
+    snprintf(gone.uuid, sizeof gone.uuid, "00000000-0000-4000-8000-%012d", 4);
+    gone.columns = json_pack("{s:s, s:s}", "id", "p2", "network", "n1");
+    store_row_changed(s, "Port", OVSDB_ROW_DELETE, &gone, NULL);
+    json_decref(gone.columns);
+    struct strmap changed = STRMAP_INITIALIZER, index = STRMAP_INITIALIZER;
+    translate_owner(d, s, &cfg, "p2", &changed);
+    translate_owner(d, s, &cfg, "n1", &changed);
+    assert_true(strmap_contains(&changed, "Logical_Switch_Port|port:p2"));
+    assert_true(strmap_contains(&changed, "Logical_Switch|network:n1"));
+    for (struct strmap_node *t = strmap_first(&nb.tables); t; t = strmap_next(&nb.tables, t)) {
+        const struct strmap *rows = t->value;
+        for (struct strmap_node *n = strmap_first(rows); n; n = strmap_next(rows, n)) {
+            diff_index_add(&index, t->key, n->value);
+        }
+    }
+    ops = diff_compute(d, &index, &changed, NULL);
+    diff_index_destroy(&index);
+    strmap_destroy(&changed);
+    /* The switch drops the port from its ports; the port row goes. The
+     * network's DHCP options were recomputed too, but did not change. */
+    assert_int_equal(json_array_size(ops), 2);
+    apply(&nb, ops);
+    json_decref(ops);
+    assert_int_equal(diff_size(&nb, d, NULL), 0);
+    assert_null(translate_find(d, "Logical_Switch_Port", "port:p2"));
 
     strmap_destroy_with(&nb.tables, free_table);
     translate_destroy(d);
