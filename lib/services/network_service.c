@@ -175,11 +175,16 @@ get_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     reply_network(svc, call, sn->id);
 }
 
-static int
-cmp_network(const void *a_, const void *b_)
+static bool
+keep_network(const void *item, const char *project, const struct rpc_principal *p,
+             const void *req_)
 {
-    const struct store_network *const *a = a_, *const *b = b_;
-    return strcmp((*a)->id, (*b)->id);
+    const PB(ListNetworksRequest) *req = req_;
+    const PB(VirtualNetwork) *net = ((const struct store_network *) item)->net;
+    return (svc_can_read(p, net->project_id) || net->spec->shared)
+           && (!project || !strcmp(project, net->project_id))
+           && (!PB_HAS(req, type) || req->type == net->spec->type)
+           && svc_labels_match(req->n_labels, req->labels, net->n_labels, net->labels);
 }
 
 static void
@@ -187,49 +192,28 @@ list_networks(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
     const PB(ListNetworksRequest) *req = (const PB(ListNetworksRequest) *) msg;
-    const struct rpc_principal *p = rpc_call_principal(call);
-    const char *project = NULL;
-    struct lq_error *err = *req->project_id ? svc_project(p, req->project_id, false, &project)
-                                            : NULL;
+    struct svc_page page;
+    struct lq_error *err = svc_select(rpc_call_principal(call), req->project_id,
+                                      store_networks(svc->store), keep_network, req,
+                                      req->page_token, req->page_size, &page);
     if (err) {
         rpc_call_fail(call, err);
         return;
     }
-    const struct strmap *all = store_networks(svc->store);
-    const struct store_network **match = xmalloc((strmap_count(all) + 1) * sizeof *match);
-    size_t n = 0;
-    for (struct strmap_node *node = strmap_first(all); node; node = strmap_next(all, node)) {
-        const struct store_network *sn = node->value;
-        const PB(VirtualNetwork) *net = sn->net;
-        bool visible = svc_can_read(p, net->project_id) || net->spec->shared;
-        if (visible && (!project || !strcmp(project, net->project_id))
-            && (!PB_HAS(req, type) || req->type == net->spec->type)
-            && svc_labels_match(req->n_labels, req->labels, net->n_labels, net->labels)) {
-            match[n++] = sn;
-        }
-    }
-    qsort(match, n, sizeof *match, cmp_network);
-    size_t first, count;
     PB(ListNetworksResponse) resp = LIMIQUANTIX__NETWORK__V1__LIST_NETWORKS_RESPONSE__INIT;
-    err = svc_page(n, req->page_token, req->page_size, &first, &count, &resp.next_page_token);
-    if (err) {
-        free(match);
-        rpc_call_fail(call, err);
-        return;
-    }
-    resp.total_count = (int32_t) n;
-    resp.n_networks = count;
-    resp.networks = xcalloc(count + 1, sizeof *resp.networks);
-    for (size_t i = 0; i < count; i++) {
-        resp.networks[i] = network_view(svc, match[first + i]);
+    resp.total_count = page.total;
+    resp.next_page_token = page.next_token;
+    resp.n_networks = page.n;
+    resp.networks = xcalloc(page.n + 1, sizeof *resp.networks);
+    for (size_t i = 0; i < page.n; i++) {
+        resp.networks[i] = network_view(svc, page.items[i]);
     }
     rpc_call_reply(call, &resp.base);
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < page.n; i++) {
         protobuf_c_message_free_unpacked(&resp.networks[i]->base, NULL);
     }
     free(resp.networks);
-    free(resp.next_page_token);
-    free(match);
+    svc_page_clear(&page);
 }
 
 /* Checks what an update may not change while ports use the network. */

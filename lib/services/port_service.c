@@ -527,11 +527,14 @@ get_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     reply_port(svc, call, sp->id);
 }
 
-static int
-cmp_port(const void *a_, const void *b_)
+static bool
+keep_port(const void *item, const char *project, const struct rpc_principal *p, const void *req_)
 {
-    const struct store_port *const *a = a_, *const *b = b_;
-    return strcmp((*a)->id, (*b)->id);
+    const PB(ListPortsRequest) *req = req_;
+    const PB(Port) *port = ((const struct store_port *) item)->port;
+    return svc_can_read(p, port->project_id) && (!project || !strcmp(project, port->project_id))
+           && (!*req->network_id || !strcmp(req->network_id, port->network_id))
+           && (!*req->vm_id || (port->status && !strcmp(req->vm_id, port->status->vm_id)));
 }
 
 static void
@@ -539,54 +542,33 @@ list_ports(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
     const PB(ListPortsRequest) *req = (const PB(ListPortsRequest) *) msg;
-    const struct rpc_principal *p = rpc_call_principal(call);
-    const char *project = NULL;
-    struct lq_error *err = *req->project_id ? svc_project(p, req->project_id, false, &project)
-                                            : NULL;
+    struct svc_page page;
+    struct lq_error *err = svc_select(rpc_call_principal(call), req->project_id,
+                                      store_ports(svc->store), keep_port, req, req->page_token,
+                                      req->page_size, &page);
     if (err) {
         rpc_call_fail(call, err);
         return;
     }
-    const struct strmap *all = store_ports(svc->store);
-    const struct store_port **match = xmalloc((strmap_count(all) + 1) * sizeof *match);
-    size_t n = 0;
-    for (struct strmap_node *node = strmap_first(all); node; node = strmap_next(all, node)) {
-        const struct store_port *sp = node->value;
-        const PB(Port) *port = sp->port;
-        if (svc_can_read(p, port->project_id)
-            && (!project || !strcmp(project, port->project_id))
-            && (!*req->network_id || !strcmp(req->network_id, port->network_id))
-            && (!*req->vm_id || (port->status && !strcmp(req->vm_id, port->status->vm_id)))) {
-            match[n++] = sp;
-        }
-    }
-    qsort(match, n, sizeof *match, cmp_port);
-    size_t first, count;
     PB(ListPortsResponse) resp = LIMIQUANTIX__NETWORK__V1__LIST_PORTS_RESPONSE__INIT;
-    err = svc_page(n, req->page_token, req->page_size, &first, &count, &resp.next_page_token);
-    if (err) {
-        free(match);
-        rpc_call_fail(call, err);
-        return;
-    }
-    resp.total_count = (int32_t) n;
-    resp.n_ports = count;
-    resp.ports = xcalloc(count + 1, sizeof *resp.ports);
-    PB(Port) *views = xcalloc(count + 1, sizeof *views);
-    PB(PortStatus) *sts = xcalloc(count + 1, sizeof *sts);
-    for (size_t i = 0; i < count; i++) {
-        port_view(svc, match[first + i], &views[i], &sts[i]);
+    resp.total_count = page.total;
+    resp.next_page_token = page.next_token;
+    resp.n_ports = page.n;
+    resp.ports = xcalloc(page.n + 1, sizeof *resp.ports);
+    PB(Port) *views = xcalloc(page.n + 1, sizeof *views);
+    PB(PortStatus) *sts = xcalloc(page.n + 1, sizeof *sts);
+    for (size_t i = 0; i < page.n; i++) {
+        port_view(svc, page.items[i], &views[i], &sts[i]);
         resp.ports[i] = &views[i];
     }
     rpc_call_reply(call, &resp.base);
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < page.n; i++) {
         port_view_clear(&sts[i]);
     }
     free(sts);
     free(views);
     free(resp.ports);
-    free(resp.next_page_token);
-    free(match);
+    svc_page_clear(&page);
 }
 
 static void

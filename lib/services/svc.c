@@ -146,26 +146,50 @@ svc_labels_match(size_t n_want, void *want_, size_t n_have, void *have_)
 }
 
 struct lq_error *
-svc_page(size_t n, const char *page_token, int page_size, size_t *first, size_t *count,
-         char **next)
+svc_select(const struct rpc_principal *p, const char *requested, const struct strmap *all,
+           svc_keep_fn *keep, const void *aux, const char *page_token, int page_size,
+           struct svc_page *page)
 {
+    const char *project = NULL;
+    struct lq_error *err = *requested ? svc_project(p, requested, false, &project) : NULL;
     size_t start = 0;
-    if (page_token && *page_token) {
+    if (!err && *page_token) {
         char *end;
         unsigned long long v = strtoull(page_token, &end, 10);
-        if (*end || v > n) {
-            return lq_error_new(LQ_INVALID_ARGUMENT, "pageToken", "'%s' is not a valid page token",
-                                page_token);
+        if (*end || v > strmap_count(all)) {
+            err = lq_error_new(LQ_INVALID_ARGUMENT, "pageToken", "'%s' is not a valid page token",
+                               page_token);
         }
         start = (size_t) v;
     }
-    if (page_size < 0) {
-        return lq_error_new(LQ_INVALID_ARGUMENT, "pageSize", "must not be negative");
+    if (!err && page_size < 0) {
+        err = lq_error_new(LQ_INVALID_ARGUMENT, "pageSize", "must not be negative");
     }
+    if (err) {
+        return err;
+    }
+    size_t n_all, n = 0;
+    struct strmap_node **nodes = strmap_sorted(all, &n_all);
+    page->items = xmalloc((n_all + 1) * sizeof *page->items);
+    for (size_t i = 0; i < n_all; i++) {
+        if (keep(nodes[i]->value, project, p, aux)) {
+            page->items[n++] = nodes[i]->value;
+        }
+    }
+    free(nodes);
     size_t size = page_size ? (size_t) page_size : 1000;
     size = size > 1000 ? 1000 : size;
-    *first = start;
-    *count = n - start < size ? n - start : size;
-    *next = start + *count < n ? xasprintf("%zu", start + *count) : xstrdup("");
+    start = start > n ? n : start;
+    page->n = n - start < size ? n - start : size;
+    memmove(page->items, page->items + start, page->n * sizeof *page->items);
+    page->total = (int32_t) n;
+    page->next_token = start + page->n < n ? xasprintf("%zu", start + page->n) : xstrdup("");
     return NULL;
+}
+
+void
+svc_page_clear(struct svc_page *page)
+{
+    free(page->items);
+    free(page->next_token);
 }

@@ -83,10 +83,26 @@ struct lq_error *svc_check_meta(const char *name, const char *description, size_
 /* Whether every label in 'want' is in 'have' with the same value. */
 bool svc_labels_match(size_t n_want, void *want, size_t n_have, void *have);
 
-/* The page of 'n' sorted items that 'page_token'/'page_size' select:
- * sets '*first' and '*count'; '*next' gets the next token (malloc'd, "" at
- * the end). Tokens are the index of the next item. */
-struct lq_error *svc_page(size_t n, const char *page_token, int page_size, size_t *first,
-                          size_t *count, char **next);
+/* One page of a List call: the matching items sorted by id. */
+struct svc_page {
+    const void **items; /* this page's items */
+    size_t n;
+    int32_t total;      /* matching items on all pages */
+    char *next_token;   /* "" on the last page */
+};
+
+/* Decides whether a List call returns 'item'; 'project' is the project the
+ * call asks for, or NULL for every project the caller may see. */
+typedef bool svc_keep_fn(const void *item, const char *project, const struct rpc_principal *p,
+                         const void *aux);
+
+/* Resolves the call's project filter ('requested' may be empty), keeps the
+ * items of 'all' (id -> item) that 'keep' accepts, and cuts the page that
+ * 'page_token' (the index of the next item) and 'page_size' (0: 1000, at
+ * most 1000) select. Caller frees with svc_page_clear(). */
+struct lq_error *svc_select(const struct rpc_principal *p, const char *requested,
+                            const struct strmap *all, svc_keep_fn *keep, const void *aux,
+                            const char *page_token, int page_size, struct svc_page *page);
+void svc_page_clear(struct svc_page *page);
 
 #endif

@@ -95,6 +95,18 @@ check "the third port is resource_exhausted" test "$(last_code)" = 429 -a "$(las
 mkport "$A" "$SMALL" s4 '{"fixedIps":[{"ipAddress":"10.20.0.50"}]}' >/dev/null
 check "a fixed IP outside the pool but inside the subnet is accepted" test "$(last_code)" = 200
 
+# --- pages ---------------------------------------------------------------------
+api_as "$A" VirtualNetworkService/ListNetworks '{"pageSize":1}' >/dev/null
+FIRST=$(last_body '.networks[0].id'); NEXT=$(last_body .nextPageToken)
+check "a page of one network, with the total and a next token" \
+    test "$(last_body '.networks|length')" = 1 -a "$(last_body .totalCount)" = 2 -a -n "$NEXT" -a "$NEXT" != null
+api_as "$A" VirtualNetworkService/ListNetworks "{\"pageSize\":1,\"pageToken\":\"$NEXT\"}" >/dev/null
+check "the next page holds the other network, and is the last" \
+    test "$(last_body '.networks[0].id')" != "$FIRST" -a "$(last_body '.nextPageToken // ""')" = ""
+api_as "$A" VirtualNetworkService/ListNetworks '{"pageToken":"x"}' >/dev/null
+check "a bad page token is invalid_argument naming pageToken" \
+    test "$(last_code)" = 400 -a "$(last_body '.message|startswith("pageToken")')" = true
+
 # --- delete ---------------------------------------------------------------------
 api_as "$A" VirtualNetworkService/DeleteNetwork "{\"id\":\"$SMALL\"}" >/dev/null
 check "deleting a network with ports is failed_precondition" test "$(last_code)" = 400 -a "$(last_body .code)" = failed_precondition
