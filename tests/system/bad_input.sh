@@ -91,3 +91,10 @@ CODE=$(curl -s -o "$LQT_TMP/body" -w '%{http_code}' -X POST -H "Authorization: B
 check "malformed protobuf: a JSON invalid_argument error" test "$CODE" = 400 -a "$(last_body .code)" = invalid_argument
 api SecurityGroupService/ListSecurityGroups >/dev/null
 check "a method not built yet is unimplemented" test "$(last_code)" = 501 -a "$(last_body .code)" = unimplemented
+
+# What a real Connect client sends: chunked bodies, protocol headers.
+printf '{"name":"chunked","spec":{"ipConfig":{"ipv4Subnet":"10.33.0.0/24"}}}' >"$LQT_TMP/chunked.json"
+CODE=$(curl -s -o "$LQT_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $LQNET_TOKEN" \
+    -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' -H 'Connect-Protocol-Version: 1' \
+    -H 'Connect-Timeout-Ms: 5000' --data-binary "@$LQT_TMP/chunked.json" "$LQNET_URL/limiquantix.network.v1.$CN")
+check "a chunked request with Connect headers is served" test "$CODE" = 200 -a "$(last_body .name)" = chunked

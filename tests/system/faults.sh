@@ -26,6 +26,11 @@ sleep 1
 check "... and is still there" ovn-nbctl --db="$OVN_NB_DB" ls-list
 grep -q theirs "$LQT_TMP/check.out" || lqt_fail "the foreign switch survived"
 
+# --- the agent keeps the hypervisor configured ----------------------------------
+check "someone removes the tunnel endpoint from OVS" ovs-vsctl --db="$OVS_DB" remove open . external_ids ovn-encap-ip
+encap_back() { [ "$(ovs-vsctl --db="$OVS_DB" get open . external_ids:ovn-encap-ip)" = '"127.0.0.1"' ]; }
+check "lqnet-agent puts it back" eventually 10 encap_back
+
 # --- kill -9 in the middle of 200 creates ------------------------------------------
 # Four writers, 50 creates each; every 200 answer is recorded.
 writer() {
