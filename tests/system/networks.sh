@@ -54,6 +54,20 @@ check "status.hostId names the chassis" test "$(last_body .status.hostId)" = hv1
 ip_status() { api_as "$A" VirtualNetworkService/GetNetwork "{\"id\":\"$NET\"}" | jq -c .status.ipStatus; }
 check "ip status counts the allocations" test "$(ip_status)" = '{"ipv4Total":253,"ipv4Allocated":2,"ipv4Available":251}'
 
+# --- dual stack ----------------------------------------------------------------
+DS=$(api_as "$A" VirtualNetworkService/CreateNetwork '{"name":"ds","spec":{"ipConfig":{
+  "ipv4Subnet":"10.11.0.0/24","ipv6Subnet":"fd00:11::/64"}}}' | jq -r .id)
+check "a dual-stack network is accepted, with the IPv6 gateway defaulted" test "$(last_body .spec.ipConfig.ipv6Gateway)" = fd00:11::1
+D1=$(mkport "$A" "$DS" d1 | jq -r .id); D1MAC=$(last_body .spec.macAddress); D1V6=$(last_body '.status.ipAddresses[1]')
+D2=$(mkport "$A" "$DS" d2 | jq -r .id); D2MAC=$(last_body .spec.macAddress); D2V6=$(last_body '.status.ipAddresses[1]')
+check "each port gets an IPv4 and an IPv6 address" test "${D1V6%::*}" = fd00:11 -a "${D2V6%::*}" = fd00:11 -a "$D1V6" != "$D2V6"
+vm_create d1 "$D1" "$D1MAC" >/dev/null && vm_create d2 "$D2" "$D2MAC" >/dev/null
+vm_exec d1 ip -6 addr add "$D1V6/64" dev eth0 nodad && vm_exec d2 ip -6 addr add "$D2V6/64" dev eth0 nodad
+check "the VMs reach each other over IPv6 with the addresses lqnet allocated" eventually 10 vm_exec d1 ping -6 -c 1 -W 1 "$D2V6"
+vm_exec d2 ip -6 addr add fd00:11::99/64 dev eth0 nodad
+check_fails "an IPv6 address lqnet did not allocate is dropped by port security" vm_exec d2 ping -6 -c 2 -W 1 -I fd00:11::99 "$D1V6"
+vm_delete d1 >/dev/null; vm_delete d2 >/dev/null
+
 # --- projects are isolated --------------------------------------------------
 NETB=$(api_as "$B" VirtualNetworkService/CreateNetwork '{"name":"web","spec":{"ipConfig":{"ipv4Subnet":"10.10.0.0/24"}}}' | jq -r .id)
 check "another project may use the same subnet" test "$(last_code)" = 200
@@ -96,13 +110,15 @@ mkport "$A" "$SMALL" s4 '{"fixedIps":[{"ipAddress":"10.20.0.50"}]}' >/dev/null
 check "a fixed IP outside the pool but inside the subnet is accepted" test "$(last_code)" = 200
 
 # --- pages ---------------------------------------------------------------------
-api_as "$A" VirtualNetworkService/ListNetworks '{"pageSize":1}' >/dev/null
-FIRST=$(last_body '.networks[0].id'); NEXT=$(last_body .nextPageToken)
-check "a page of one network, with the total and a next token" \
-    test "$(last_body '.networks|length')" = 1 -a "$(last_body .totalCount)" = 2 -a -n "$NEXT" -a "$NEXT" != null
-api_as "$A" VirtualNetworkService/ListNetworks "{\"pageSize\":1,\"pageToken\":\"$NEXT\"}" >/dev/null
-check "the next page holds the other network, and is the last" \
-    test "$(last_body '.networks[0].id')" != "$FIRST" -a "$(last_body '.nextPageToken // ""')" = ""
+# Project alpha has three networks now (web, ds, small).
+api_as "$A" VirtualNetworkService/ListNetworks '{"pageSize":2}' >/dev/null
+FIRST=$(last_body '[.networks[].id]|join(",")'); NEXT=$(last_body .nextPageToken)
+check "a page of two networks, with the total and a next token" \
+    test "$(last_body '.networks|length')" = 2 -a "$(last_body .totalCount)" = 3 -a -n "$NEXT" -a "$NEXT" != null
+api_as "$A" VirtualNetworkService/ListNetworks "{\"pageSize\":2,\"pageToken\":\"$NEXT\"}" >/dev/null
+check "the next page holds the third network, and is the last" \
+    test "$(last_body '.networks|length')" = 1 -a "$(last_body '.nextPageToken // ""')" = "" \
+    -a "$(grep -c "$(last_body '.networks[0].id')" <<<"$FIRST")" = 0
 api_as "$A" VirtualNetworkService/ListNetworks '{"pageToken":"x"}' >/dev/null
 check "a bad page token is invalid_argument naming pageToken" \
     test "$(last_code)" = 400 -a "$(last_body '.message|startswith("pageToken")')" = true
