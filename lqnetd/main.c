@@ -27,7 +27,6 @@
 #include "limiquantix/network/v1/host.pb-c.h"
 #include "limiquantix/network/v1/load_balancer.pb-c.h"
 #include "limiquantix/network/v1/router.pb-c.h"
-#include "limiquantix/network/v1/security_group.pb-c.h"
 #include "limiquantix/network/v1/vpn.pb-c.h"
 
 struct options {
@@ -123,6 +122,12 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 static void
+mark(void *r, const char *id)
+{
+    reconciler_mark(r, id);
+}
+
+static void
 lqdb_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
                  const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
@@ -133,7 +138,8 @@ lqdb_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
     if (!strcmp(table, "Network")) {
         reconciler_mark_network(r, ovsdb_row_string(row, "id"));
     } else if (!strcmp(table, "Port")) {
-        /* A port's switch lists it: both sides change. */
+        /* A port's switch lists it, and so do its groups and the
+         * default-deny group: all sides change. */
         reconciler_mark(r, ovsdb_row_string(row, "id"));
         for (int i = 0; i < 2; i++) {
             const struct ovsdb_row *side = i ? new : old;
@@ -141,7 +147,11 @@ lqdb_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
                 reconciler_mark(r, ovsdb_row_string(side, "network"));
             }
         }
+        reconciler_mark(r, translate_secured_group);
+    } else if (!strcmp(table, "Security_Group")) {
+        reconciler_mark(r, ovsdb_row_string(row, "id"));
     }
+    store_drain_touched(d->svc.store, mark, r);
 }
 
 static void
@@ -244,6 +254,9 @@ static const char *const nb_lsp[] = { "name",    "addresses", "port_security", "
                                       "enabled", "options",   "external_ids",  "up",
                                       "type",    NULL };
 static const char *const nb_dhcp[] = { "cidr", "options", "external_ids", NULL };
+static const char *const nb_pg[] = { "name", "ports", "acls", "external_ids", NULL };
+static const char *const nb_acl[] = { "priority", "direction", "match", "action", "external_ids",
+                                      NULL };
 static const char *const sb_pb[] = { "logical_port", "chassis", NULL };
 static const char *const sb_chassis[] = { "name", "hostname", NULL };
 
@@ -281,13 +294,16 @@ main(int argc, char **argv)
     svc->lqdb = ovsdb_client_create(base, o.lqnet_db, "LQNet", &lq_cbs, &d);
     svc->nb = ovsdb_client_create(base, o.nb_db, "OVN_Northbound", &nb_cbs, &d);
     svc->sb = ovsdb_client_create(base, o.sb_db, "OVN_Southbound", &sb_cbs, &d);
-    const char *lq_tables[] = { "Network", "Port", "Ip_Allocation", "Mac_Allocation", "Token" };
+    const char *lq_tables[] = { "Network", "Port", "Ip_Allocation", "Mac_Allocation", "Token",
+                                "Security_Group" };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(lq_tables); i++) {
         ovsdb_client_monitor(svc->lqdb, lq_tables[i], NULL);
     }
     ovsdb_client_monitor(svc->nb, "Logical_Switch", nb_ls);
     ovsdb_client_monitor(svc->nb, "Logical_Switch_Port", nb_lsp);
     ovsdb_client_monitor(svc->nb, "DHCP_Options", nb_dhcp);
+    ovsdb_client_monitor(svc->nb, "Port_Group", nb_pg);
+    ovsdb_client_monitor(svc->nb, "ACL", nb_acl);
     ovsdb_client_monitor(svc->sb, "Port_Binding", sb_pb);
     ovsdb_client_monitor(svc->sb, "Chassis", sb_chassis);
     ovsdb_client_lock(svc->lqdb, "lqnet_reconciler");
@@ -309,8 +325,9 @@ main(int argc, char **argv)
                            svc_port_handlers, svc);
     rpc_server_add_service(server, &limiquantix__network__v1__token_service__descriptor,
                            svc_token_handlers, svc);
+    rpc_server_add_service(server, &limiquantix__network__v1__security_group_service__descriptor,
+                           svc_sg_handlers, svc);
     const ProtobufCServiceDescriptor *later[] = {
-        &limiquantix__network__v1__security_group_service__descriptor,
         &limiquantix__network__v1__floating_ip_service__descriptor,
         &limiquantix__network__v1__load_balancer_service__descriptor,
         &limiquantix__network__v1__vpn_service_manager__descriptor,

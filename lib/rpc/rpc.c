@@ -202,6 +202,12 @@ rpc_call_principal(const struct rpc_call *call)
     return &call->principal;
 }
 
+const ProtobufCMessage *
+rpc_call_request(const struct rpc_call *call)
+{
+    return call->request;
+}
+
 const char *
 rpc_call_method(const struct rpc_call *call)
 {

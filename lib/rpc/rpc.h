@@ -58,6 +58,8 @@ void rpc_server_set_max_body(struct rpc_server *server, size_t bytes);
 /* The caller's identity; valid for the call's lifetime. */
 const struct rpc_principal *rpc_call_principal(const struct rpc_call *call);
 const char *rpc_call_method(const struct rpc_call *call);
+/* The decoded request of the call. */
+const ProtobufCMessage *rpc_call_request(const struct rpc_call *call);
 /* Sends 'response' (borrowed) and ends the call. */
 void rpc_call_reply(struct rpc_call *call, const ProtobufCMessage *response);
 /* Sends 'err' as Connect error JSON and ends the call; takes ownership of 'err'. */

@@ -53,7 +53,12 @@ diff_row_key(const char *table, const struct ovsdb_row *row)
 {
     const char *kind = ovsdb_row_map_get(row, "external_ids", "lqnet:kind");
     const char *owner = ovsdb_row_map_get(row, "external_ids", "lqnet:owner");
-    return kind && owner ? xasprintf("%s|%s:%s", table, kind, owner) : NULL;
+    const char *sub = ovsdb_row_map_get(row, "external_ids", "lqnet:sub");
+    if (!kind || !owner) {
+        return NULL;
+    }
+    return sub ? xasprintf("%s|%s:%s/%s", table, kind, owner, sub)
+               : xasprintf("%s|%s:%s", table, kind, owner);
 }
 
 void

@@ -100,6 +100,19 @@ network_written(struct svc *svc, struct rpc_call *call, const json_t *results,
     free(id);
 }
 
+/* A network's default security group must be one of its project's. */
+static struct lq_error *
+check_default_sg(struct svc *svc, const PB(VirtualNetwork) * net)
+{
+    const char *id = net->spec->default_security_group_id;
+    const struct store_sg *g = *id ? store_sg(svc->store, id) : NULL;
+    if (*id && (!g || strcmp(g->sg->project_id, net->project_id))) {
+        return lq_error_new(LQ_NOT_FOUND, "spec.defaultSecurityGroupId",
+                            "security group '%s' not found in project '%s'", id, net->project_id);
+    }
+    return NULL;
+}
+
 static json_t *
 network_row(const PB(VirtualNetwork) * net)
 {
@@ -150,6 +163,9 @@ create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 
     struct validate_config cfg = { svc->physical_mtu, p->role == RPC_ROLE_ADMIN };
     err = validate_network_spec(net->spec, &cfg, NULL, NULL);
+    if (!err) {
+        err = check_default_sg(svc, net);
+    }
     if (err) {
         protobuf_c_message_free_unpacked(&net->base, NULL);
         rpc_call_fail(call, err);
@@ -296,6 +312,9 @@ update_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     if (!err) {
         err = check_update(sn, net->spec);
+    }
+    if (!err) {
+        err = check_default_sg(svc, net);
     }
     if (err) {
         protobuf_c_message_free_unpacked(&net->base, NULL);

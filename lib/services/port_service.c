@@ -91,6 +91,8 @@ struct port_txn {
     size_t n_inflight;
     PB(Port) * port;  /* CreatePort only, for retries */
     bool auto_ips;    /* CreatePort: the addresses were chosen by lqnet */
+    bool auto_sgs;    /* CreatePort: the security groups are lqnet's choice */
+    bool created_sg;  /* ... and the transaction creates the default group */
     int tries;
 };
 
@@ -331,10 +333,6 @@ check_spec(const struct store_network *sn, PB(PortSpec) * spec)
             return err;
         }
     }
-    if (spec->n_security_group_ids) {
-        return lq_error_new(LQ_NOT_FOUND, "spec.securityGroupIds[0]",
-                            "security group '%s' not found", spec->security_group_ids[0]);
-    }
     if (spec->qos && (spec->qos->ingress_rate_kbps || spec->qos->egress_rate_kbps
                       || spec->qos->ingress_burst_kb || spec->qos->egress_burst_kb)) {
         return lq_error_new(LQ_UNIMPLEMENTED, "spec.qos", "port QoS is not available yet");
@@ -351,6 +349,43 @@ check_spec(const struct store_network *sn, PB(PortSpec) * spec)
         PB_MARK(spec, admin_state_up);
         spec->admin_state_up = true;
     }
+    return NULL;
+}
+
+/* Settles the port's security groups: none without port security (asking
+ * for some is failed_precondition); with it, the ones asked for, else the
+ * network's default group, else the project's "default" group, whose
+ * creation is then appended to 'ops' ('*created' set). */
+static struct lq_error *
+resolve_sgs(struct svc *svc, const struct store_network *sn, const char *project,
+            PB(PortSpec) * spec, json_t *ops, bool *created)
+{
+    *created = false;
+    if (!spec->port_security_enabled) {
+        return spec->n_security_group_ids
+                   ? lq_error_new(LQ_FAILED_PRECONDITION, "spec.securityGroupIds",
+                                  "a port without port security has no firewall: drop its "
+                                  "security groups or enable port security")
+                   : NULL;
+    }
+    if (spec->n_security_group_ids) {
+        return svc_check_sg_ids(svc, project, spec->security_group_ids,
+                                spec->n_security_group_ids, "spec.securityGroupIds");
+    }
+    const char *net_default = sn->net->spec->default_security_group_id;
+    const struct store_sg *g = store_default_sg(svc->store, project);
+    char id[37];
+    if (*net_default) {
+        snprintf(id, sizeof id, "%s", net_default);
+    } else if (g) {
+        snprintf(id, sizeof id, "%s", g->id);
+    } else {
+        svc_default_sg_op(project, ops, id);
+        *created = true;
+    }
+    spec->security_group_ids = xrealloc(spec->security_group_ids, 2 * sizeof(char *));
+    spec->security_group_ids[0] = xstrdup(id);
+    spec->n_security_group_ids = 1;
     return NULL;
 }
 
@@ -400,18 +435,22 @@ port_written(struct svc *svc, struct rpc_call *call, const json_t *results,
 {
     struct port_txn *t = t_;
     (void) results;
-    if (err && err->code == LQ_ALREADY_EXISTS && t->port && t->auto_ips
+    if (err && err->code == LQ_ALREADY_EXISTS && t->port && (t->auto_ips || t->created_sg)
         && ++t->tries < PORT_ALLOC_TRIES) {
-        /* Another writer took the address: pick again. */
+        /* Another writer took the address, or created the project's
+         * default group, first: choose again. */
         const struct store_network *sn = store_network(svc->store, t->network);
         PB(PortSpec) *spec = t->port->spec;
-        for (size_t i = 0; i < spec->n_fixed_ips; i++) {
-            protobuf_c_message_free_unpacked(&spec->fixed_ips[i]->base, NULL);
-        }
-        spec->n_fixed_ips = 0;
-        bool auto_ips;
-        struct lq_error *e = sn ? choose_ips(svc, sn, spec, &auto_ips)
+        struct lq_error *e = sn ? NULL
                                 : lq_error_new(LQ_NOT_FOUND, "networkId", "network not found");
+        if (!e && t->auto_ips) {
+            for (size_t i = 0; i < spec->n_fixed_ips; i++) {
+                protobuf_c_message_free_unpacked(&spec->fixed_ips[i]->base, NULL);
+            }
+            spec->n_fixed_ips = 0;
+            bool auto_ips;
+            e = choose_ips(svc, sn, spec, &auto_ips);
+        }
         if (!e) {
             send_create(svc, call, t);
             return;
@@ -442,7 +481,28 @@ send_create(struct svc *svc, struct rpc_call *call, struct port_txn *t)
         hold(svc, t, t->network, spec->fixed_ips[i]->ip_address);
     }
     hold(svc, t, t->network, spec->mac_address);
-    svc_transact(svc, call, port_ops(t->port, true), port_written, t);
+    json_t *ops = json_array();
+    if (t->auto_sgs) {
+        PB(PortSpec) *s = t->port->spec;
+        for (size_t i = 0; i < s->n_security_group_ids; i++) {
+            free(s->security_group_ids[i]);
+        }
+        s->n_security_group_ids = 0;
+        const struct store_network *sn = store_network(svc->store, t->network);
+        struct lq_error *err = sn ? resolve_sgs(svc, sn, t->port->project_id, s, ops,
+                                                &t->created_sg)
+                                  : lq_error_new(LQ_NOT_FOUND, "networkId", "network not found");
+        if (err) {
+            json_decref(ops);
+            port_txn_free(svc, t);
+            rpc_call_fail(call, err);
+            return;
+        }
+    }
+    json_t *port = port_ops(t->port, true);
+    json_array_extend(ops, port);
+    json_decref(port);
+    svc_transact(svc, call, ops, port_written, t);
 }
 
 static void
@@ -499,6 +559,11 @@ create_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     t->network = xstrdup(sn->id);
     t->port = port;
     err = check_spec(sn, port->spec);
+    t->auto_sgs = port->spec->n_security_group_ids == 0;
+    if (!err && !t->auto_sgs) {
+        bool created;
+        err = resolve_sgs(svc, sn, project, port->spec, NULL, &created);
+    }
     if (!err) {
         err = choose_mac(svc, sn, port->spec);
     }
@@ -607,10 +672,29 @@ update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     if (!err && !port->spec) {
         err = lq_error_new(LQ_INVALID_ARGUMENT, "spec", "a port needs a spec");
     }
+    /* A masked switch that the request left out is turned off, as FieldMask
+     * semantics say, not back to its default. */
+    PB(PortSpec) *spec = err ? NULL : port->spec;
+    if (spec && !PB_HAS(spec, port_security_enabled)) {
+        PB_MARK(spec, port_security_enabled);
+    }
+    if (spec && !PB_HAS(spec, admin_state_up)) {
+        PB_MARK(spec, admin_state_up);
+    }
     if (!err && sn) {
         err = check_spec(sn, port->spec);
     }
+    json_t *ops = json_array();
+    bool created = false;
+    if (!err && spec->port_security_enabled && !sp->port->spec->port_security_enabled
+        && !spec->n_security_group_ids) {
+        /* Port security turned on: the port gets its default group. */
+        err = resolve_sgs(svc, sn, port->project_id, spec, ops, &created);
+    } else if (!err && (spec->n_security_group_ids || !spec->port_security_enabled)) {
+        err = resolve_sgs(svc, sn, port->project_id, spec, NULL, &created);
+    }
     if (err) {
+        json_decref(ops);
         protobuf_c_message_free_unpacked(&port->base, NULL);
         rpc_call_fail(call, err);
         return;
@@ -619,7 +703,9 @@ update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     struct port_txn *t = xcalloc(1, sizeof *t);
     t->id = xstrdup(sp->id);
     t->network = xstrdup(sp->network);
-    json_t *ops = port_ops(port, false);
+    json_t *update = port_ops(port, false);
+    json_array_extend(ops, update);
+    json_decref(update);
     protobuf_c_message_free_unpacked(&port->base, NULL);
     svc_transact(svc, call, ops, port_written, t);
 }

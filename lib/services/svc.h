@@ -35,6 +35,14 @@ struct svc {
 extern const struct rpc_handler svc_network_handlers[];
 extern const struct rpc_handler svc_port_handlers[];
 extern const struct rpc_handler svc_token_handlers[];
+extern const struct rpc_handler svc_sg_handlers[];
+
+/* Appends to 'ops' the creation of 'project's "default" security group
+ * (ingress from its own members, all egress); writes its new id to 'id'. */
+void svc_default_sg_op(const char *project, json_t *ops, char id[37]);
+/* Checks that every id names a group of 'project', once. */
+struct lq_error *svc_check_sg_ids(struct svc *svc, const char *project, char **ids, size_t n,
+                                  const char *field);
 
 /* rpc_auth_fn for the server: 'aux' is the struct svc. */
 bool svc_authenticate(void *svc, const char *token, struct rpc_principal *out);

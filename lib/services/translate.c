@@ -1,5 +1,6 @@
 #include "translate.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,11 @@
 #include "validate.h"
 
 const char *const translate_tables[] = { "Logical_Switch", "Logical_Switch_Port", "DHCP_Options",
-                                         NULL };
+                                         "Port_Group",     "ACL",                 NULL };
+
+/* The port group every port with port security is in: default deny, and
+ * the infrastructure traffic (DHCP, neighbour discovery) no rule may block. */
+const char translate_secured_group[] = "lq_secured";
 
 char *
 translate_switch_name(const char *network_id)
@@ -51,13 +56,15 @@ external_ids(const char *kind, const char *owner, const char *name)
 
 static void row_free(void *r_);
 
+/* Adds a desired row; 'sub' (may be NULL) tells apart several rows of one
+ * kind and owner, and is also written as external_ids lqnet:sub. */
 static void
-add_row(struct nb_desired *d, const char *table, const char *kind, const char *owner,
-        json_t *columns)
+add_sub_row(struct nb_desired *d, const char *table, const char *kind, const char *owner,
+            const char *sub, json_t *columns)
 {
     struct nb_row *r = xmalloc(sizeof *r);
     r->table = xstrdup(table);
-    r->key = xasprintf("%s:%s", kind, owner);
+    r->key = sub ? xasprintf("%s:%s/%s", kind, owner, sub) : xasprintf("%s:%s", kind, owner);
     r->owner = xstrdup(owner);
     r->columns = columns;
     char *k = xasprintf("%s|%s", table, r->key);
@@ -70,6 +77,13 @@ add_row(struct nb_desired *d, const char *table, const char *kind, const char *o
     }
     strmap_put(keys, k, NULL);
     free(k);
+}
+
+static void
+add_row(struct nb_desired *d, const char *table, const char *kind, const char *owner,
+        json_t *columns)
+{
+    add_sub_row(d, table, kind, owner, NULL, columns);
 }
 
 /* "{a, b}": the OVN notation for a list-valued DHCP option. */
@@ -224,6 +238,215 @@ translate_network(struct nb_desired *d, const struct store_network *sn,
     }
 }
 
+char *
+translate_pg_name(const char *sg_id)
+{
+    char *name = xasprintf("lq_%s", sg_id);
+    for (char *p = name; *p; p++) {
+        *p = *p == '-' ? '_' : *p;
+    }
+    return name;
+}
+
+int
+translate_acl_priority(const PB(SecurityGroupRule) * rule)
+{
+    return TRANSLATE_ACL_TOP - 2 * (int) rule->priority
+           + (rule->action != PB_ACTION(ALLOW));
+}
+
+static void
+append(char **m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+append(char **m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *part = xvasprintf(fmt, ap);
+    va_end(ap);
+    char *joined = xasprintf("%s && %s", *m, part);
+    free(part);
+    free(*m);
+    *m = joined;
+}
+
+/* The OVN match of 'rule' for IPv4 ('family' 4) or IPv6 (6) on group 'pg'. */
+char *
+translate_rule_match(const PB(SecurityGroupRule) * rule, const char *pg, int family)
+{
+    bool ingress = rule->direction == PB_DIRECTION(INGRESS);
+    char *m = xasprintf("%s == @%s && ip%d", ingress ? "outport" : "inport", pg, family);
+    const char *peer = ingress ? "src" : "dst";
+    if (*rule->remote_ip_prefix) {
+        append(&m, "ip%d.%s == %s", family, peer, rule->remote_ip_prefix);
+    } else if (*rule->remote_security_group_id) {
+        char *remote = translate_pg_name(rule->remote_security_group_id);
+        append(&m, "ip%d.%s == $%s_ip%d", family, peer, remote, family);
+        free(remote);
+    }
+    const char *proto = rule->protocol;
+    if (!strcmp(proto, "tcp") || !strcmp(proto, "udp") || !strcmp(proto, "sctp")) {
+        append(&m, "%s", proto);
+        if (rule->port_min && rule->port_min == rule->port_max) {
+            append(&m, "%s.dst == %u", proto, rule->port_min);
+        } else if (rule->port_min) {
+            append(&m, "%s.dst >= %u && %s.dst <= %u", proto, rule->port_min, proto,
+                   rule->port_max);
+        }
+    } else if (!strcmp(proto, "icmp") || !strcmp(proto, "icmpv6")) {
+        const char *icmp = family == 4 ? "icmp4" : "icmp6";
+        append(&m, "%s", icmp);
+        if (PB_HAS(rule, icmp_type)) {
+            append(&m, "%s.type == %d", icmp, rule->icmp_type);
+        }
+        if (PB_HAS(rule, icmp_code)) {
+            append(&m, "%s.code == %d", icmp, rule->icmp_code);
+        }
+    } else if (*proto && strcmp(proto, "any")) {
+        append(&m, "ip.proto == %s", proto);
+    }
+    return m;
+}
+
+/* Which address families a rule covers: bit 0 IPv4, bit 1 IPv6. */
+static int
+rule_families(const PB(SecurityGroupRule) * rule)
+{
+    int f = 3;
+    if (!strcmp(rule->ethertype, "IPv4")) {
+        f = 1;
+    } else if (!strcmp(rule->ethertype, "IPv6")) {
+        f = 2;
+    } else if (*rule->remote_ip_prefix) {
+        f = strchr(rule->remote_ip_prefix, ':') ? 2 : 1;
+    }
+    if (!strcmp(rule->protocol, "icmp")) {
+        f &= 1;
+    } else if (!strcmp(rule->protocol, "icmpv6")) {
+        f &= 2;
+    }
+    return f;
+}
+
+static const char *
+acl_action(const PB(SecurityGroupRule) * rule, bool stateful)
+{
+    switch (rule->action) {
+    case PB_ACTION(DROP):
+        return "drop";
+    case PB_ACTION(REJECT):
+        return "reject";
+    default:
+        return stateful ? "allow-related" : "allow-stateless";
+    }
+}
+
+static json_t *
+acl_row(const char *owner, const char *sub, int priority, bool ingress, const char *match,
+        const char *action)
+{
+    json_t *ext = external_ids("acl", owner, NULL);
+    json_array_append_new(json_array_get(ext, 1), json_pack("[s, s]", "lqnet:sub", sub));
+    return json_pack("{s:i, s:s, s:s, s:s, s:o}", "priority", priority, "direction",
+                     ingress ? "to-lport" : "from-lport", "match", match, "action", action,
+                     "external_ids", ext);
+}
+
+/* The member ports of a group (those with port security) as lqrefs. */
+static json_t *
+port_refs(const struct strmap *ports)
+{
+    json_t *refs = json_array();
+    size_t n;
+    struct strmap_node **ids = strmap_sorted(ports, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct store_port *sp = ids[i]->value;
+        if (sp->port->spec->port_security_enabled) {
+            json_array_append_new(refs, lqref("Logical_Switch_Port", "port", sp->id));
+        }
+    }
+    free(ids);
+    return refs;
+}
+
+static void
+translate_sg(struct nb_desired *d, const struct store_sg *g)
+{
+    const PB(SecurityGroup) *sg = g->sg;
+    char *pg = translate_pg_name(g->id);
+    json_t *acls = json_array();
+    for (size_t i = 0; i < sg->n_rules; i++) {
+        const PB(SecurityGroupRule) *rule = sg->rules[i];
+        int families = rule_families(rule);
+        for (int family = 4; family <= 6; family += 2) {
+            if (!(families & (family == 4 ? 1 : 2))) {
+                continue;
+            }
+            char *sub = xasprintf("%s/%d", rule->id, family);
+            char *match = translate_rule_match(rule, pg, family);
+            add_sub_row(d, "ACL", "acl", g->id, sub,
+                        acl_row(g->id, sub, translate_acl_priority(rule),
+                                rule->direction == PB_DIRECTION(INGRESS), match,
+                                acl_action(rule, sg->stateful)));
+            char *key = xasprintf("%s/%s", g->id, sub);
+            json_array_append_new(acls, lqref("ACL", "acl", key));
+            free(key);
+            free(match);
+            free(sub);
+        }
+    }
+    json_t *cols = json_pack("{s:s, s:[s, o], s:[s, o], s:o}", "name", pg, "ports", "set",
+                             port_refs(&g->ports), "acls", "set", acls, "external_ids",
+                             external_ids("sg", g->id, sg->name));
+    add_row(d, "Port_Group", "sg", g->id, cols);
+    free(pg);
+}
+
+/* The default-deny group: every port with port security. */
+static void
+translate_secured(struct nb_desired *d, const struct store *store)
+{
+    const char *pg = translate_secured_group;
+    static const struct {
+        const char *sub;
+        int priority;
+        bool ingress;
+        const char *match; /* %s: the group */
+        const char *action;
+    } infra[] = {
+        { "dhcp4-out", TRANSLATE_ACL_INFRA, false,
+          "inport == @%s && ip4 && udp.src == 68 && udp.dst == 67", "allow" },
+        { "dhcp4-in", TRANSLATE_ACL_INFRA, true,
+          "outport == @%s && ip4 && udp.src == 67 && udp.dst == 68", "allow" },
+        { "dhcp6-out", TRANSLATE_ACL_INFRA, false,
+          "inport == @%s && ip6 && udp.src == 546 && udp.dst == 547", "allow" },
+        { "dhcp6-in", TRANSLATE_ACL_INFRA, true,
+          "outport == @%s && ip6 && udp.src == 547 && udp.dst == 546", "allow" },
+        { "nd-out", TRANSLATE_ACL_INFRA, false, "inport == @%s && (nd || nd_rs || nd_ra)",
+          "allow" },
+        { "nd-in", TRANSLATE_ACL_INFRA, true, "outport == @%s && (nd || nd_rs || nd_ra)",
+          "allow" },
+        { "drop-out", TRANSLATE_ACL_DROP, false, "inport == @%s && ip", "drop" },
+        { "drop-in", TRANSLATE_ACL_DROP, true, "outport == @%s && ip", "drop" },
+    };
+    json_t *acls = json_array();
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(infra); i++) {
+        char *match = xasprintf(infra[i].match, pg);
+        add_sub_row(d, "ACL", "acl", pg, infra[i].sub,
+                    acl_row(pg, infra[i].sub, infra[i].priority, infra[i].ingress, match,
+                            infra[i].action));
+        char *key = xasprintf("%s/%s", pg, infra[i].sub);
+        json_array_append_new(acls, lqref("ACL", "acl", key));
+        free(key);
+        free(match);
+    }
+    json_t *cols = json_pack("{s:s, s:[s, o], s:[s, o], s:o}", "name", pg, "ports", "set",
+                             port_refs(store_ports(store)), "acls", "set", acls, "external_ids",
+                             external_ids("sg", pg, NULL));
+    add_row(d, "Port_Group", "sg", pg, cols);
+}
+
 /* Removes every row of 'owner', adding their keys to 'changed'. */
 static void
 remove_owner(struct nb_desired *d, const char *owner, struct strmap *changed)
@@ -249,7 +472,12 @@ translate_owner(struct nb_desired *d, const struct store *store,
     remove_owner(d, id, changed);
     const struct store_network *sn = store_network(store, id);
     const struct store_port *sp = sn ? NULL : store_port(store, id);
-    if (sp) {
+    const struct store_sg *g = sn || sp ? NULL : store_sg(store, id);
+    if (!strcmp(id, translate_secured_group)) {
+        translate_secured(d, store);
+    } else if (g) {
+        translate_sg(d, g);
+    } else if (sp) {
         sn = store_network(store, sp->network);
         if (!sn) {
             return;
@@ -278,12 +506,13 @@ struct nb_desired *
 translate_build(const struct store *store, const struct translate_config *cfg)
 {
     struct nb_desired *d = translate_new();
-    const struct strmap *maps[] = { store_networks(store), store_ports(store) };
+    const struct strmap *maps[] = { store_networks(store), store_ports(store), store_sgs(store) };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(maps); i++) {
         for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
             translate_owner(d, store, cfg, n->key, NULL);
         }
     }
+    translate_owner(d, store, cfg, translate_secured_group, NULL);
     return d;
 }
 

@@ -2,11 +2,14 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "error.h"
 #include "ipam.h"
 #include "net.h"
+#include "translate.h"
 #include "util.h"
 
 void
@@ -270,10 +273,6 @@ check_type(const PB(VirtualNetworkSpec) * spec, const struct validate_config *cf
         return lq_error_new(LQ_PERMISSION_DENIED, "spec.shared",
                             "only an admin can share a network");
     }
-    if (*spec->default_security_group_id) {
-        return lq_error_new(LQ_NOT_FOUND, "spec.defaultSecurityGroupId",
-                            "security group '%s' not found", spec->default_security_group_id);
-    }
     return NULL;
 }
 
@@ -334,4 +333,156 @@ validate_network_subnets(const PB(VirtualNetwork) * net, struct ipam_subnet **v4
     struct lq_error *e6 = *ip->ipv6_subnet ? build_subnet(ip, AF_INET6, v6) : NULL;
     lq_error_free(e4);
     lq_error_free(e6);
+}
+
+static struct lq_error *
+rule_error(const char *prefix, const char *field, const char *fmt, const char *arg)
+{
+    char *path = xasprintf("%s.%s", prefix, field);
+    struct lq_error *err = lq_error_new(LQ_INVALID_ARGUMENT, path, fmt, arg);
+    free(path);
+    return err;
+}
+
+static bool
+is_port_protocol(const char *p)
+{
+    return !strcmp(p, "tcp") || !strcmp(p, "udp") || !strcmp(p, "sctp");
+}
+
+struct lq_error *
+validate_rule(PB(SecurityGroupRule) * r, const char *prefix)
+{
+    char num[16];
+    /* Protocol: a name (any case) or a number 0..255; "" and "any" are any. */
+    char *proto = xstrdup(r->protocol);
+    for (char *c = proto; *c; c++) {
+        *c = (char) tolower((unsigned char) *c);
+    }
+    validate_set_string(&r->protocol, proto);
+    free(proto);
+    const char *p = r->protocol;
+    static const char *const names[] = { "", "any", "tcp", "udp", "sctp", "icmp", "icmpv6" };
+    bool named = false;
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(names); i++) {
+        named |= !strcmp(p, names[i]);
+    }
+    if (!named) {
+        char *end;
+        long n = strtol(p, &end, 10);
+        if (*end || end == p || n < 0 || n > 255) {
+            return rule_error(prefix, "protocol", "'%s' is not tcp, udp, sctp, icmp, icmpv6, any "
+                                                  "or a protocol number 0..255", p);
+        }
+        /* Numbers of protocols we know by name are written by name. */
+        static const struct { long n; const char *name; } known[] = {
+            { 6, "tcp" }, { 17, "udp" }, { 132, "sctp" }, { 1, "icmp" }, { 58, "icmpv6" } };
+        snprintf(num, sizeof num, "%ld", n);
+        const char *canon = num;
+        for (size_t i = 0; i < LQ_ARRAY_SIZE(known); i++) {
+            canon = known[i].n == n ? known[i].name : canon;
+        }
+        validate_set_string(&r->protocol, canon);
+        p = r->protocol;
+    }
+    if (r->direction != PB_DIRECTION(INGRESS) && r->direction != PB_DIRECTION(EGRESS)) {
+        snprintf(num, sizeof num, "%d", (int) r->direction);
+        return rule_error(prefix, "direction", "unknown direction %s", num);
+    }
+    if (r->action != PB_ACTION(ALLOW) && r->action != PB_ACTION(DROP)
+        && r->action != PB_ACTION(REJECT)) {
+        snprintf(num, sizeof num, "%d", (int) r->action);
+        return rule_error(prefix, "action", "unknown action %s", num);
+    }
+    if (r->port_min || r->port_max) {
+        if (!is_port_protocol(p)) {
+            return rule_error(prefix, "portMin", "port ranges need protocol tcp, udp or sctp, "
+                                                 "not '%s'", *p ? p : "any");
+        }
+        if (!r->port_max) {
+            r->port_max = r->port_min;
+        }
+        if (!r->port_min || r->port_max > 65535) {
+            return rule_error(prefix, r->port_min ? "portMax" : "portMin", "%s",
+                              "ports must be within 1..65535");
+        }
+        if (r->port_min > r->port_max) {
+            return rule_error(prefix, "portMin", "%s", "portMin is greater than portMax");
+        }
+    }
+    bool icmp = !strcmp(p, "icmp") || !strcmp(p, "icmpv6");
+    if ((PB_HAS(r, icmp_type) || PB_HAS(r, icmp_code)) && !icmp) {
+        return rule_error(prefix, PB_HAS(r, icmp_type) ? "icmpType" : "icmpCode",
+                          "ICMP type and code need protocol icmp or icmpv6, not '%s'",
+                          *p ? p : "any");
+    }
+    if (PB_HAS(r, icmp_type) && (r->icmp_type < 0 || r->icmp_type > 255)) {
+        return rule_error(prefix, "icmpType", "%s", "must be within 0..255");
+    }
+    if (PB_HAS(r, icmp_code) && (r->icmp_code < 0 || r->icmp_code > 255)) {
+        return rule_error(prefix, "icmpCode", "%s", "must be within 0..255");
+    }
+    if (PB_HAS(r, icmp_code) && !PB_HAS(r, icmp_type)) {
+        return rule_error(prefix, "icmpCode", "%s", "an ICMP code needs an ICMP type");
+    }
+    int family = 0;
+    if (*r->ethertype) {
+        if (!strcasecmp(r->ethertype, "ipv4")) {
+            validate_set_string(&r->ethertype, "IPv4");
+            family = AF_INET;
+        } else if (!strcasecmp(r->ethertype, "ipv6")) {
+            validate_set_string(&r->ethertype, "IPv6");
+            family = AF_INET6;
+        } else {
+            return rule_error(prefix, "ethertype", "'%s' is not IPv4 or IPv6", r->ethertype);
+        }
+    }
+    if (*r->remote_ip_prefix) {
+        struct net_cidr c;
+        enum net_cidr_status st = net_cidr_parse_status(r->remote_ip_prefix, &c);
+        char buf[NET_CIDR_STRLEN];
+        if (st == NET_CIDR_HOST_BITS) {
+            return rule_error(prefix, "remoteIpPrefix", "'%s' has host bits set",
+                              r->remote_ip_prefix);
+        }
+        if (st != NET_CIDR_OK) {
+            return rule_error(prefix, "remoteIpPrefix", "'%s' is not a CIDR", r->remote_ip_prefix);
+        }
+        if (family && family != c.addr.family) {
+            return rule_error(prefix, "remoteIpPrefix", "'%s' does not match the ethertype",
+                              r->remote_ip_prefix);
+        }
+        family = c.addr.family;
+        validate_set_string(&r->remote_ip_prefix, net_cidr_format(&c, buf));
+        if (*r->remote_security_group_id) {
+            return rule_error(prefix, "remoteSecurityGroupId", "%s",
+                              "give either remoteIpPrefix or remoteSecurityGroupId, not both");
+        }
+    }
+    if ((!strcmp(p, "icmp") && family == AF_INET6) || (!strcmp(p, "icmpv6") && family == AF_INET)) {
+        return rule_error(prefix, "protocol", "'%s' does not match the address family", p);
+    }
+    if (r->priority > TRANSLATE_MAX_RULE_PRIORITY) {
+        snprintf(num, sizeof num, "%d", TRANSLATE_MAX_RULE_PRIORITY);
+        return rule_error(prefix, "priority", "must be within 0..%s (0 is the highest)", num);
+    }
+    if (strlen(r->description) > 255) {
+        return rule_error(prefix, "description", "%s", "longer than 255 characters");
+    }
+    return NULL;
+}
+
+bool
+validate_rules_equal(const PB(SecurityGroupRule) * a, const PB(SecurityGroupRule) * b)
+{
+    return a->direction == b->direction && !strcmp(a->protocol, b->protocol)
+           && a->port_min == b->port_min && a->port_max == b->port_max
+           && PB_HAS(a, icmp_type) == PB_HAS(b, icmp_type)
+           && (!PB_HAS(a, icmp_type) || a->icmp_type == b->icmp_type)
+           && PB_HAS(a, icmp_code) == PB_HAS(b, icmp_code)
+           && (!PB_HAS(a, icmp_code) || a->icmp_code == b->icmp_code)
+           && !strcmp(a->remote_ip_prefix, b->remote_ip_prefix)
+           && !strcmp(a->remote_security_group_id, b->remote_security_group_id)
+           && a->action == b->action && a->priority == b->priority
+           && !strcmp(a->ethertype, b->ethertype);
 }

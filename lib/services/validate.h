@@ -34,6 +34,15 @@ unsigned int validate_network_mtu(const PB(VirtualNetworkSpec) * spec,
 /* The largest MTU a network of this spec's type may ask for. */
 unsigned int validate_max_mtu(const PB(VirtualNetworkSpec) * spec, unsigned int physical_mtu);
 
+/* Validates a security group rule in place (protocol and ethertype
+ * normalized, port_max defaulted to port_min, prefix canonical). Errors
+ * name the field under 'prefix' (e.g. "rule" or "rules[2]"). Whether a
+ * remote group exists is the caller's to check. */
+struct lq_error *validate_rule(PB(SecurityGroupRule) * rule, const char *prefix);
+/* Whether two rules match the same traffic the same way (ids and
+ * descriptions aside). */
+bool validate_rules_equal(const PB(SecurityGroupRule) * a, const PB(SecurityGroupRule) * b);
+
 /* Replaces a string field of a decoded message (frees the old value). */
 void validate_set_string(char **field, const char *value);
 /* True for a DNS domain name ("example.com"). */

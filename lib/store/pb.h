@@ -7,12 +7,15 @@
 #include "google/protobuf/timestamp.pb-c.h"
 #include "limiquantix/network/v1/network.pb-c.h"
 #include "limiquantix/network/v1/port.pb-c.h"
+#include "limiquantix/network/v1/security_group.pb-c.h"
 #include "limiquantix/network/v1/token.pb-c.h"
 
 #define PB(NAME) Limiquantix__Network__V1__##NAME
 #define PB_NETWORK_TYPE(X) LIMIQUANTIX__NETWORK__V1__NETWORK_TYPE__##X
 #define PB_NET_PHASE(X) LIMIQUANTIX__NETWORK__V1__VIRTUAL_NETWORK_STATUS__PHASE__##X
 #define PB_PORT_PHASE(X) LIMIQUANTIX__NETWORK__V1__PORT_STATUS__PHASE__##X
+#define PB_DIRECTION(X) LIMIQUANTIX__NETWORK__V1__RULE_DIRECTION__##X
+#define PB_ACTION(X) LIMIQUANTIX__NETWORK__V1__RULE_ACTION__##X
 
 /* proto3 'optional' fields: protobuf-c 1.4 models each as a one-field
  * oneof, whose case member holds the field number when the field is set. */

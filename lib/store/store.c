@@ -20,6 +20,10 @@ struct store {
     struct strmap networks;      /* id -> store_network */
     struct strmap ports;         /* id -> store_port */
     struct strmap tokens;        /* id -> store_token */
+    struct strmap sgs;           /* id -> store_sg */
+    struct strmap sg_rows;       /* row uuid -> store_sg */
+    struct strmap default_sgs;   /* project -> store_sg */
+    struct strmap touched;       /* ids of groups whose members changed */
     struct strmap token_hashes;  /* hash -> store_token */
     struct strmap net_rows;      /* row uuid -> store_network */
     struct strmap port_rows;     /* row uuid -> store_port */
@@ -38,6 +42,10 @@ store_create(store_subnets_fn *subnets)
     strmap_init(&s->networks);
     strmap_init(&s->ports);
     strmap_init(&s->tokens);
+    strmap_init(&s->sgs);
+    strmap_init(&s->sg_rows);
+    strmap_init(&s->default_sgs);
+    strmap_init(&s->touched);
     strmap_init(&s->token_hashes);
     strmap_init(&s->net_rows);
     strmap_init(&s->port_rows);
@@ -78,6 +86,19 @@ port_free(void *p)
 }
 
 static void
+sg_free(void *p)
+{
+    struct store_sg *g = p;
+    if (g) {
+        free(g->id);
+        free(g->row_uuid);
+        strmap_destroy(&g->ports);
+        protobuf_c_message_free_unpacked(&g->sg->base, NULL);
+        free(g);
+    }
+}
+
+static void
 token_free(void *p)
 {
     struct store_token *t = p;
@@ -109,6 +130,10 @@ store_destroy(struct store *s)
         return;
     }
     strmap_destroy(&s->net_rows);
+    strmap_destroy(&s->sg_rows);
+    strmap_destroy(&s->default_sgs);
+    strmap_destroy(&s->touched);
+    strmap_destroy_with(&s->sgs, sg_free);
     strmap_destroy(&s->port_rows);
     strmap_destroy(&s->token_rows);
     strmap_destroy(&s->token_hashes);
@@ -199,12 +224,29 @@ network_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb
     recount_network(s, n);
 }
 
+/* Adds 'sp' to (or removes it from) the member sets of its groups. */
+static void
+sg_membership(struct store *s, struct store_port *sp, bool add)
+{
+    const PB(PortSpec) *spec = sp->port->spec;
+    for (size_t i = 0; spec && i < spec->n_security_group_ids; i++) {
+        struct store_sg *g = strmap_get(&s->sgs, spec->security_group_ids[i]);
+        strmap_put(&s->touched, spec->security_group_ids[i], NULL);
+        if (g && add) {
+            strmap_put(&g->ports, sp->id, sp);
+        } else if (g) {
+            strmap_remove(&g->ports, sp->id);
+        }
+    }
+}
+
 static void
 port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
     if (old) {
         struct store_port *sp = strmap_remove(&s->port_rows, old->uuid);
         if (sp) {
+            sg_membership(s, sp, false);
             struct store_network *n = strmap_get(&s->networks, sp->network);
             if (n) {
                 strmap_remove(&n->ports, sp->id);
@@ -227,6 +269,7 @@ port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_ro
     sp->port = (PB(Port) *) m;
     port_free(strmap_put(&s->ports, sp->id, sp));
     strmap_put(&s->port_rows, sp->row_uuid, sp);
+    sg_membership(s, sp, true);
     struct store_network *n = strmap_get(&s->networks, sp->network);
     if (n) {
         strmap_put(&n->ports, sp->id, sp);
@@ -259,6 +302,54 @@ alloc_changed(struct store *s, struct strmap *rows, struct strmap *index, const 
         free(key);
         if (is_ip) {
             count_alloc(s, a, 1);
+        }
+    }
+}
+
+char *
+store_sg_unique_key(const char *project, const char *id, bool is_default)
+{
+    return is_default ? xasprintf("default:%s", project) : xstrdup(id);
+}
+
+static void
+sg_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    if (old) {
+        struct store_sg *g = strmap_remove(&s->sg_rows, old->uuid);
+        if (g) {
+            strmap_remove(&s->sgs, g->id);
+            if (g->is_default && strmap_get(&s->default_sgs, g->sg->project_id) == g) {
+                strmap_remove(&s->default_sgs, g->sg->project_id);
+            }
+            sg_free(g);
+        }
+    }
+    if (!new) {
+        return;
+    }
+    ProtobufCMessage *m = decode_body(new, &limiquantix__network__v1__security_group__descriptor);
+    if (!m) {
+        return;
+    }
+    struct store_sg *g = xcalloc(1, sizeof *g);
+    g->id = xstrdup(ovsdb_row_string(new, "id"));
+    g->row_uuid = xstrdup(new->uuid);
+    g->sg = (PB(SecurityGroup) *) m;
+    g->is_default = lq_str_starts_with(ovsdb_row_string(new, "unique_key"), "default:");
+    strmap_init(&g->ports);
+    sg_free(strmap_put(&s->sgs, g->id, g));
+    strmap_put(&s->sg_rows, g->row_uuid, g);
+    if (g->is_default) {
+        strmap_put(&s->default_sgs, g->sg->project_id, g);
+    }
+    for (struct strmap_node *p = strmap_first(&s->ports); p; p = strmap_next(&s->ports, p)) {
+        struct store_port *sp = p->value;
+        const PB(PortSpec) *spec = sp->port->spec;
+        for (size_t i = 0; spec && i < spec->n_security_group_ids; i++) {
+            if (!strcmp(spec->security_group_ids[i], g->id)) {
+                strmap_put(&g->ports, sp->id, sp);
+            }
         }
     }
 }
@@ -306,6 +397,8 @@ store_row_changed(struct store *s, const char *table, enum ovsdb_change_kind kin
         alloc_changed(s, &s->mac_rows, &s->macs, "mac", false, old, new);
     } else if (!strcmp(table, "Token")) {
         token_changed(s, old, new);
+    } else if (!strcmp(table, "Security_Group")) {
+        sg_changed(s, old, new);
     }
 }
 
@@ -331,6 +424,24 @@ const struct strmap *
 store_ports(const struct store *s)
 {
     return &s->ports;
+}
+
+const struct store_sg *
+store_sg(const struct store *s, const char *id)
+{
+    return strmap_get(&s->sgs, id);
+}
+
+const struct store_sg *
+store_default_sg(const struct store *s, const char *project)
+{
+    return strmap_get(&s->default_sgs, project);
+}
+
+const struct strmap *
+store_sgs(const struct store *s)
+{
+    return &s->sgs;
 }
 
 const struct strmap *
@@ -364,6 +475,16 @@ bool
 store_mac_used(const struct store *s, const char *network, const char *mac)
 {
     return indexed(&s->macs, network, mac);
+}
+
+void
+store_drain_touched(struct store *s, void (*fn)(void *aux, const char *id), void *aux)
+{
+    for (struct strmap_node *n = strmap_first(&s->touched); n; n = strmap_next(&s->touched, n)) {
+        fn(aux, n->key);
+    }
+    strmap_destroy(&s->touched);
+    strmap_init(&s->touched);
 }
 
 size_t

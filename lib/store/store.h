@@ -35,6 +35,14 @@ struct store_port {
     PB(Port) * port; /* decoded body: effective spec, no status */
 };
 
+struct store_sg {
+    char *id;
+    char *row_uuid;
+    PB(SecurityGroup) * sg; /* decoded body */
+    bool is_default;        /* the project's "default" group */
+    struct strmap ports;    /* id -> struct store_port: the member ports */
+};
+
 struct store_token {
     char *id;
     char *row_uuid;
@@ -58,11 +66,22 @@ void store_row_changed(struct store *store, const char *table, enum ovsdb_change
 
 const struct store_network *store_network(const struct store *store, const char *id);
 const struct store_port *store_port(const struct store *store, const char *id);
+const struct store_sg *store_sg(const struct store *store, const char *id);
+/* The project's "default" security group, or NULL if not created yet. */
+const struct store_sg *store_default_sg(const struct store *store, const char *project);
 /* id -> struct store_network / struct store_port / struct store_token */
 const struct strmap *store_networks(const struct store *store);
 const struct strmap *store_ports(const struct store *store);
 const struct strmap *store_tokens(const struct store *store);
+const struct strmap *store_sgs(const struct store *store);
 const struct store_token *store_token_by_hash(const struct store *store, const char *hash);
+
+/* Calls 'fn' for every security group whose member ports changed since
+ * the last call (a port joined or left it), and forgets them. */
+void store_drain_touched(struct store *store, void (*fn)(void *aux, const char *id), void *aux);
+
+/* The unique_key column of a security group row. */
+char *store_sg_unique_key(const char *project, const char *id, bool is_default);
 
 /* The number of ports on a network. */
 size_t store_network_n_ports(const struct store_network *sn);

@@ -30,7 +30,16 @@ static const char *port1 =
     "{\"id\":\"p1\",\"name\":\"vm1\",\"networkId\":\"n1\",\"projectId\":\"p\",\"spec\":{"
     "\"macAddress\":\"0a:00:00:00:00:01\",\"fixedIps\":[{\"ipAddress\":\"10.0.1.2\"}],"
     "\"allowedAddressPairs\":[{\"ipAddress\":\"10.0.1.100\"}],\"portSecurityEnabled\":true,"
-    "\"adminStateUp\":true,\"binding\":{\"hostId\":\"hv1\"}}}";
+    "\"adminStateUp\":true,\"binding\":{\"hostId\":\"hv1\"},\"securityGroupIds\":[\"g-1\"]}}";
+static const char *sg1 =
+    "{\"id\":\"g-1\",\"name\":\"web\",\"projectId\":\"p\",\"stateful\":true,\"rules\":["
+    "{\"id\":\"r1\",\"protocol\":\"tcp\",\"portMin\":22,\"portMax\":22,"
+    "\"remoteIpPrefix\":\"10.0.0.0/8\"},"
+    "{\"id\":\"r2\",\"protocol\":\"icmp\",\"icmpType\":8},"
+    "{\"id\":\"r3\",\"direction\":\"EGRESS\"},"
+    "{\"id\":\"r4\",\"remoteSecurityGroupId\":\"g-1\"},"
+    "{\"id\":\"r5\",\"protocol\":\"udp\",\"portMin\":1000,\"portMax\":2000,"
+    "\"action\":\"REJECT\",\"priority\":5}]}";
 static const char *port2 =
     "{\"id\":\"p2\",\"name\":\"vm2\",\"networkId\":\"n1\",\"projectId\":\"p\",\"spec\":{"
     "\"macAddress\":\"0a:00:00:00:00:02\",\"fixedIps\":[{\"ipAddress\":\"10.0.1.3\"}],"
@@ -46,8 +55,8 @@ feed(struct store *s, const char *table, int n, const char *id, const char *netw
 {
     struct ovsdb_row row;
     snprintf(row.uuid, sizeof row.uuid, "00000000-0000-4000-8000-%012d", n);
-    row.columns = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "network", network, "body", body,
-                            "project", "p");
+    row.columns = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "network", network, "body",
+                            body, "project", "p", "unique_key", id);
     store_row_changed(s, table, OVSDB_ROW_INSERT, NULL, &row);
     json_decref(row.columns);
 }
@@ -61,6 +70,7 @@ model(void)
     feed(s, "Port", 3, "p1", "n1", port1);
     feed(s, "Port", 4, "p2", "n1", port2);
     feed(s, "Port", 5, "p3", "n2", port3);
+    feed(s, "Security_Group", 6, "g-1", "", sg1);
     return s;
 }
 
@@ -279,9 +289,11 @@ test_diff_converges(void **state)
     json_t *ops;
     struct strmap dirty = STRMAP_INITIALIZER;
     json_decref(full_diff(&nb, d, &dirty));
-    assert_int_equal(strmap_count(&dirty), 7); /* 2 switches, 2 DHCP options, 3 ports */
+    /* 2 switches, 2 DHCP options, 3 ports; the default-deny group with its
+     * 8 ACLs; group g-1 with 8 ACLs (r1, r2 IPv4 only; r3, r4, r5 both). */
+    assert_int_equal(strmap_count(&dirty), 25);
     strmap_destroy(&dirty);
-    assert_int_equal(diff_size(&nb, d, &ops), 7); /* 2 switches, 3 ports, 2 DHCP rows */
+    assert_int_equal(diff_size(&nb, d, &ops), 25);
     apply(&nb, ops);
     json_decref(ops);
     assert_int_equal(diff_size(&nb, d, NULL), 0);
