@@ -6,46 +6,149 @@
 #include "ovsdb.h"
 #include "util.h"
 
-static int
-cmp_strings(const void *a, const void *b)
+/* One element of a value, for sorting and comparing: a kind ('s'tring,
+ * 'u'uid, 'n'amed-uuid, 'i'nteger, 't'rue, 'f'alse, 'j'son, 'm'ap pair),
+ * its text (borrowed from the JSON where possible), and the element
+ * itself (an atom, or a [key, value] pair of a map). */
+struct elem {
+    char kind;
+    const char *text;
+    char *owned; /* 'text' when it had to be made */
+    const json_t *json;
+};
+
+static void
+atom_elem(const json_t *a, struct elem *e)
 {
-    return strcmp(*(char *const *) a, *(char *const *) b);
+    e->owned = NULL;
+    if (json_is_string(a)) {
+        e->kind = 's';
+        e->text = json_string_value(a);
+    } else if (json_is_array(a) && json_array_size(a) == 2
+               && json_is_string(json_array_get(a, 1))) {
+        e->kind = json_string_value(json_array_get(a, 0))[0];
+        e->text = json_string_value(json_array_get(a, 1));
+    } else if (json_is_boolean(a)) {
+        e->kind = json_is_true(a) ? 't' : 'f';
+        e->text = "";
+    } else if (json_is_integer(a)) {
+        e->kind = 'i';
+        e->text = e->owned = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(a));
+    } else {
+        e->kind = 'j';
+        e->text = e->owned = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
 }
 
-/* A canonical text for a value: sorted elements of a set or map. */
-static char *
-canonical(const json_t *v)
+static int
+cmp_elems(const void *a_, const void *b_)
+{
+    const struct elem *a = a_, *b = b_;
+    return a->kind != b->kind ? a->kind - b->kind : strcmp(a->text, b->text);
+}
+
+/* The sorted elements of 'v' (a set, a map, or a single atom, which is a
+ * one-element set); '*is_map' tells which. Free with free_elems(). */
+static struct elem *
+elements(const json_t *v, size_t *n, bool *is_map)
 {
     const char *tag = json_is_array(v) ? json_string_value(json_array_get(v, 0)) : NULL;
-    bool is_map = tag && !strcmp(tag, "map");
-    const json_t *items = tag && (is_map || !strcmp(tag, "set")) ? json_array_get(v, 1) : NULL;
-    size_t n = items ? json_array_size(items) : 1;
-    char **parts = xmalloc((n + 1) * sizeof *parts);
-    size_t len = 3;
-    for (size_t i = 0; i < n; i++) {
-        parts[i] = json_dumps(items ? json_array_get(items, i) : v, JSON_COMPACT | JSON_ENCODE_ANY);
-        len += strlen(parts[i]) + 1;
+    *is_map = tag && !strcmp(tag, "map");
+    const json_t *items = tag && (*is_map || !strcmp(tag, "set")) ? json_array_get(v, 1) : NULL;
+    *n = items ? json_array_size(items) : 1;
+    struct elem *e = xmalloc((*n + 1) * sizeof *e);
+    for (size_t i = 0; i < *n; i++) {
+        const json_t *item = items ? json_array_get(items, i) : v;
+        if (*is_map) {
+            /* Map pairs compare as the JSON of the pair: maps are small. */
+            e[i].kind = 'm';
+            e[i].text = e[i].owned = json_dumps(item, JSON_COMPACT);
+        } else {
+            atom_elem(item, &e[i]);
+        }
+        e[i].json = item;
     }
-    qsort(parts, n, sizeof *parts, cmp_strings);
-    char *s = xmalloc(len);
-    strcpy(s, is_map ? "M:" : "S:");
+    qsort(e, *n, sizeof *e, cmp_elems);
+    return e;
+}
+
+static void
+free_elems(struct elem *e, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
-        strcat(s, parts[i]);
-        strcat(s, ",");
-        free(parts[i]);
+        free(e[i].owned);
     }
-    free(parts);
-    return s;
+    free(e);
+}
+
+static bool
+elems_equal(const struct elem *a, size_t na, const struct elem *b, size_t nb)
+{
+    bool eq = na == nb;
+    for (size_t i = 0; eq && i < na; i++) {
+        eq = !cmp_elems(&a[i], &b[i]);
+    }
+    return eq;
 }
 
 bool
 diff_values_equal(const json_t *a, const json_t *b)
 {
-    char *ca = canonical(a), *cb = canonical(b);
-    bool eq = !strcmp(ca, cb);
-    free(ca);
-    free(cb);
+    size_t na, nb;
+    bool ma, mb;
+    struct elem *ea = elements(a, &na, &ma), *eb = elements(b, &nb, &mb);
+    bool eq = ma == mb && elems_equal(ea, na, eb, nb);
+    free_elems(ea, na);
+    free_elems(eb, nb);
     return eq;
+}
+
+/* Large sets change by a few elements at a time (a port joins a group of a
+ * thousand): send those as a mutation rather than the whole set again. */
+#define DIFF_MUTATE_MIN 16
+
+enum column_diff { COLUMN_SAME, COLUMN_MUTATED, COLUMN_REPLACE };
+
+/* Compares column 'col' ('have' -> 'want'). When both are sets and 'want'
+ * has at least DIFF_MUTATE_MIN elements, appends the inserts and deletes
+ * that turn one into the other to 'mutations'. */
+static enum column_diff
+column_diff(const char *col, const json_t *have, const json_t *want, json_t *mutations)
+{
+    size_t nh, nw;
+    bool mh, mw;
+    struct elem *eh = elements(have, &nh, &mh), *ew = elements(want, &nw, &mw);
+    enum column_diff result = COLUMN_REPLACE;
+    if (mh == mw && elems_equal(eh, nh, ew, nw)) {
+        result = COLUMN_SAME;
+    } else if (!mh && !mw && nw >= DIFF_MUTATE_MIN && json_is_array(have) && json_is_array(want)) {
+        json_t *ins = json_array(), *del = json_array();
+        size_t i = 0, j = 0;
+        while (i < nh || j < nw) {
+            int c = i == nh ? 1 : j == nw ? -1 : cmp_elems(&eh[i], &ew[j]);
+            if (c < 0) {
+                json_array_append(del, (json_t *) eh[i++].json);
+            } else if (c > 0) {
+                json_array_append(ins, (json_t *) ew[j++].json);
+            } else {
+                i++;
+                j++;
+            }
+        }
+        json_t *both[] = { del, ins };
+        const char *verbs[] = { "delete", "insert" };
+        for (size_t k = 0; k < 2; k++) {
+            if (json_array_size(both[k])) {
+                json_array_append_new(mutations,
+                                      json_pack("[s, s, [s, O]]", col, verbs[k], "set", both[k]));
+            }
+            json_decref(both[k]);
+        }
+        result = COLUMN_MUTATED;
+    }
+    free_elems(eh, nh);
+    free_elems(ew, nw);
+    return result;
 }
 
 char *
@@ -236,24 +339,33 @@ plan_key(struct plan *p, const char *key)
     } else if (want) {
         json_t *cols = resolve(p, want->columns);
         json_t *changed = json_object();
+        json_t *mutations = json_array();
         const char *col;
         json_t *value;
         json_object_foreach(cols, col, value)
         {
             const json_t *cur = json_object_get(have->columns, col);
-            if (!cur || !diff_values_equal(cur, value)) {
+            if (!cur || column_diff(col, cur, value, mutations) == COLUMN_REPLACE) {
                 json_object_set(changed, col, value);
             }
         }
         json_decref(cols);
         if (json_object_size(changed)) {
-            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:o}", "op", "update",
+            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:O}", "op", "update",
                                                     "table", table, "where",
                                                     where_uuid(have->uuid), "row", changed));
-            differs(p, key);
-        } else {
-            json_decref(changed);
         }
+        if (json_array_size(mutations)) {
+            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:O}", "op", "mutate",
+                                                    "table", table, "where",
+                                                    where_uuid(have->uuid), "mutations",
+                                                    mutations));
+        }
+        if (json_object_size(changed) || json_array_size(mutations)) {
+            differs(p, key);
+        }
+        json_decref(changed);
+        json_decref(mutations);
     }
     free(table);
 }

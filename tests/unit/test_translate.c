@@ -209,6 +209,35 @@ apply(struct fake_nb *nb, json_t *ops)
         if (!strcmp(kind, "update")) {
             json_object_update(r->columns, row);
             json_decref(row);
+        } else if (!strcmp(kind, "mutate")) {
+            json_t *muts = json_deep_copy(json_object_get(op, "mutations"));
+            replace_named(muts, &names);
+            size_t k;
+            json_t *m;
+            json_array_foreach(muts, k, m)
+            {
+                const char *col = json_string_value(json_array_get(m, 0));
+                bool ins = !strcmp(json_string_value(json_array_get(m, 1)), "insert");
+                json_t *elems = json_array_get(json_array_get(m, 2), 1);
+                json_t *set = json_array_get(json_object_get(r->columns, col), 1);
+                size_t e;
+                json_t *x;
+                json_array_foreach(elems, e, x)
+                {
+                    if (ins) {
+                        json_array_append(set, x);
+                        continue;
+                    }
+                    for (size_t y = 0; y < json_array_size(set); y++) {
+                        if (json_equal(json_array_get(set, y), x)) {
+                            json_array_remove(set, y);
+                            break;
+                        }
+                    }
+                }
+            }
+            json_decref(muts);
+            json_decref(row);
         } else {
             strmap_remove(t, uuid);
             json_decref(r->columns);
@@ -357,6 +386,63 @@ test_diff_converges(void **state)
     store_destroy(s);
 }
 
+/* A network of 20 ports: one port leaving changes the switch's ports by
+ * a mutation of one element, not by rewriting the whole set. */
+static void
+test_large_sets_mutate(void **state)
+{
+    (void) state;
+    struct store *s = store_create(validate_network_subnets);
+    feed(s, "Network", 1, "n1", "", net1);
+    for (int i = 0; i < 20; i++) {
+        char id[16], body[512];
+        snprintf(id, sizeof id, "q%02d", i);
+        snprintf(body, sizeof body,
+                 "{\"id\":\"%s\",\"networkId\":\"n1\",\"projectId\":\"p\",\"spec\":"
+                 "{\"macAddress\":\"0a:00:00:00:01:%02x\",\"fixedIps\":[{\"ipAddress\":"
+                 "\"10.0.1.%d\"}],\"portSecurityEnabled\":false,\"adminStateUp\":true}}",
+                 id, i, 10 + i);
+        feed(s, "Port", 100 + i, id, "n1", body);
+    }
+    struct translate_config cfg = { 1500 };
+    struct nb_desired *d = translate_build(s, &cfg);
+    struct fake_nb nb = { STRMAP_INITIALIZER, 0 };
+    json_t *ops;
+    diff_size(&nb, d, &ops);
+    apply(&nb, ops);
+    json_decref(ops);
+    assert_int_equal(diff_size(&nb, d, NULL), 0);
+
+    struct ovsdb_row gone;
+    snprintf(gone.uuid, sizeof gone.uuid, "00000000-0000-4000-8000-%012d", 105);
+    gone.columns = json_pack("{s:s, s:s}", "id", "q05", "network", "n1");
+    store_row_changed(s, "Port", OVSDB_ROW_DELETE, &gone, NULL);
+    json_decref(gone.columns);
+    translate_owner(d, s, &cfg, "q05", NULL);
+    translate_owner(d, s, &cfg, "n1", NULL);
+    assert_int_equal(diff_size(&nb, d, &ops), 2);
+    const json_t *mutate = NULL;
+    size_t i;
+    json_t *op;
+    json_array_foreach(ops, i, op)
+    {
+        if (!strcmp(json_string_value(json_object_get(op, "op")), "mutate")) {
+            mutate = op;
+        }
+    }
+    assert_non_null(mutate);
+    const json_t *m = json_array_get(json_object_get(mutate, "mutations"), 0);
+    assert_string_equal(json_string_value(json_array_get(m, 0)), "ports");
+    assert_string_equal(json_string_value(json_array_get(m, 1)), "delete");
+    assert_int_equal(json_array_size(json_array_get(json_array_get(m, 2), 1)), 1);
+    apply(&nb, ops);
+    json_decref(ops);
+    assert_int_equal(diff_size(&nb, d, NULL), 0);
+    strmap_destroy_with(&nb.tables, free_table);
+    translate_destroy(d);
+    store_destroy(s);
+}
+
 static void
 test_values_equal(void **state)
 {
@@ -388,6 +474,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_diff_converges),
+        cmocka_unit_test(test_large_sets_mutate),
         cmocka_unit_test(test_values_equal),
     };
     return cmocka_run_group_tests_name("translate", tests, NULL, NULL);
