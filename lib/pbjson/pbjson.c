@@ -59,31 +59,40 @@ type_size(ProtobufCType type)
     abort();
 }
 
-/* protoc's json_name: drop each '_' and upper-case the letter after it. Also
- * turns dotted snake_case paths into lowerCamelCase ones. */
+/* protoc's json_name: drop each '_' and upper-case the letter after it.
+ * Writes it to 'out' (at most strlen(snake) bytes, no NUL); returns the end. */
 static char *
-camel_name(const char *snake)
+camel_copy(char *out, const char *snake)
 {
-    char *out = xmalloc(strlen(snake) + 1), *p = out;
     bool upper = false;
     for (; *snake; snake++) {
         if (*snake == '_') {
             upper = true;
         } else {
-            *p++ = upper && *snake >= 'a' && *snake <= 'z' ? *snake - 'a' + 'A' : *snake;
+            *out++ = upper && *snake >= 'a' && *snake <= 'z' ? *snake - 'a' + 'A' : *snake;
             upper = false;
         }
     }
-    *p = '\0';
     return out;
 }
 
-/* camel_name(snake) == camel, without allocating: decoding runs it for
- * every field of every object whose keys are in lowerCamelCase. */
-static bool
-camel_equals(const char *snake, const char *camel)
+/* camel_copy() as a new string. Also turns dotted snake_case paths into
+ * lowerCamelCase ones. */
+static char *
+camel_name(const char *snake)
 {
-    bool upper = false;
+    char *out = xmalloc(strlen(snake) + 1);
+    *camel_copy(out, snake) = '\0';
+    return out;
+}
+
+/* If 'camel' starts with camel_name(snake), its first letter upper-cased if
+ * 'upper', returns the rest of 'camel'; otherwise NULL. Does not allocate:
+ * decoding runs it for every field of every object whose keys are in
+ * lowerCamelCase, encoding for every repeated message field. */
+static const char *
+camel_skip(const char *snake, const char *camel, bool upper)
+{
     for (; *snake; snake++) {
         if (*snake == '_') {
             upper = true;
@@ -92,10 +101,17 @@ camel_equals(const char *snake, const char *camel)
         char c = upper && *snake >= 'a' && *snake <= 'z' ? *snake - 'a' + 'A' : *snake;
         upper = false;
         if (*camel++ != c) {
-            return false;
+            return NULL;
         }
     }
-    return !*camel;
+    return camel;
+}
+
+static bool
+camel_equals(const char *snake, const char *camel)
+{
+    const char *rest = camel_skip(snake, camel, false);
+    return rest && !*rest;
 }
 
 /* The inverse for paths: "ipConfig.dnsServers" -> "ip_config.dns_servers".
@@ -143,15 +159,12 @@ is_map(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
         e->fields[1].id != 2 || strcmp(e->fields[1].name, "value")) {
         return false;
     }
-    char *camel = camel_name(f->name);
-    if (camel[0] >= 'a' && camel[0] <= 'z') {
-        camel[0] += 'A' - 'a';
+    size_t len = strlen(d->name);
+    if (strncmp(e->name, d->name, len) || e->name[len] != '.') {
+        return false;
     }
-    char *expected = xasprintf("%s.%sEntry", d->name, camel);
-    bool map = !strcmp(e->name, expected);
-    free(expected);
-    free(camel);
-    return map;
+    const char *rest = camel_skip(f->name, e->name + len + 1, true);
+    return rest && !strcmp(rest, "Entry");
 }
 
 static bool
@@ -269,10 +282,11 @@ utf8_sanitize(const char *s)
 
 static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static char *
-base64_encode(const uint8_t *data, size_t len)
+/* Writes 4 * ((len + 2) / 3) bytes to 'out' (no NUL); returns that count. */
+static size_t
+base64_encode(char *out, const uint8_t *data, size_t len)
 {
-    char *out = xmalloc(4 * ((len + 2) / 3) + 1), *p = out;
+    char *p = out;
     for (size_t i = 0; i < len; i += 3) {
         uint32_t v = (uint32_t)data[i] << 16;
         if (i + 1 < len) {
@@ -286,8 +300,7 @@ base64_encode(const uint8_t *data, size_t len)
         *p++ = i + 1 < len ? b64_chars[(v >> 6) & 63] : '=';
         *p++ = i + 2 < len ? b64_chars[v & 63] : '=';
     }
-    *p = '\0';
-    return out;
+    return (size_t)(p - out);
 }
 
 static int
@@ -371,8 +384,9 @@ civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-static char *
-format_timestamp(int64_t seconds, int32_t nanos)
+/* Writes the RFC 3339 form to 'out' (64 bytes are always enough). */
+static void
+format_timestamp(char *out, size_t size, int64_t seconds, int32_t nanos)
 {
     int64_t days = seconds / 86400, rem = seconds % 86400;
     if (rem < 0) {
@@ -392,8 +406,8 @@ format_timestamp(int64_t seconds, int32_t nanos)
             snprintf(frac, sizeof frac, ".%09d", nanos);
         }
     }
-    return xasprintf("%04" PRId64 "-%02u-%02uT%02d:%02d:%02d%sZ", y, mo, d, (int)(rem / 3600),
-                     (int)(rem / 60 % 60), (int)(rem % 60), frac);
+    snprintf(out, size, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d%sZ", y, mo, d, (int)(rem / 3600),
+             (int)(rem / 60 % 60), (int)(rem % 60), frac);
 }
 
 /* Reads exactly 'n' digits. */
@@ -1028,127 +1042,205 @@ pbjson_decode_text(const ProtobufCMessageDescriptor *d, const char *text, size_t
 }
 
 /* ---------------------------------------------------------------------- */
-/* Encoding. */
+/* Encoding. One walk over the descriptors writes JSON text straight into a
+ * growable buffer, byte for byte what json_dumps(JSON_COMPACT) of the
+ * equivalent jansson tree gives: API clients and golden files saw that form
+ * first, and building and freeing a tree cost more than the walk itself. */
 
-/* jansson returns NULL only when out of memory (or for inputs ruled out
- * before calling it), which is not an error path. */
-static json_t *
-must(json_t *j)
+struct writer {
+    char *buf;
+    size_t len, cap;
+};
+
+/* Makes room for 'n' more bytes; returns where they go. */
+static char *
+writer_reserve(struct writer *w, size_t n)
 {
-    if (!j) {
-        abort();
+    if (w->cap - w->len < n) {
+        w->cap = w->cap * 2 > w->len + n ? w->cap * 2 : w->len + n;
+        w->buf = xrealloc(w->buf, w->cap);
     }
-    return j;
+    return w->buf + w->len;
 }
 
-static json_t *
-encode_string(const char *s)
+static void
+write_raw(struct writer *w, const char *s, size_t n)
 {
-    json_t *j = json_string(s);
-    if (!j) {
-        char *clean = utf8_sanitize(s);
-        j = must(json_string(clean));
-        free(clean);
+    memcpy(writer_reserve(w, n), s, n);
+    w->len += n;
+}
+
+static void
+write_char(struct writer *w, char c)
+{
+    *writer_reserve(w, 1) = c;
+    w->len++;
+}
+
+/* A JSON string as jansson writes it: '"', '\' and control characters
+ * escaped (\uXXXX in upper case unless there is a short form), '/' and
+ * UTF-8 left alone. Binary protobuf input is not UTF-8 checked, but JSON
+ * must be: invalid bytes become U+FFFD. */
+static void
+write_string(struct writer *w, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    /* At worst every byte is a control character: "\u00XX". */
+    char *start = writer_reserve(w, 6 * strlen(s) + 2), *p = start;
+    const unsigned char *u = (const unsigned char *)s;
+    *p++ = '"';
+    while (*u) {
+        unsigned char c = *u;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            *p++ = (char)c;
+            u++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t n = utf8_seq_len(u);
+            if (n) {
+                memcpy(p, u, n);
+                p += n;
+                u += n;
+            } else {
+                memcpy(p, "\xef\xbf\xbd", 3);
+                p += 3;
+                u++;
+            }
+            continue;
+        }
+        *p++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *p++ = (char)c;
+            break;
+        case '\b':
+            *p++ = 'b';
+            break;
+        case '\f':
+            *p++ = 'f';
+            break;
+        case '\n':
+            *p++ = 'n';
+            break;
+        case '\r':
+            *p++ = 'r';
+            break;
+        case '\t':
+            *p++ = 't';
+            break;
+        default:
+            memcpy(p, "u00", 3);
+            p[3] = hex[c >> 4];
+            p[4] = hex[c & 15];
+            p += 5;
+            break;
+        }
+        u++;
     }
-    return j;
+    *p++ = '"';
+    w->len += (size_t)(p - start);
 }
 
-static json_t *
-take_string(char *s)
+/* Writes the decimal digits of integer field 'f' at 'slot' to 'out' (at
+ * least 21 bytes, not NUL-terminated); returns their count. */
+static size_t
+format_integer(const ProtobufCFieldDescriptor *f, const void *slot, char *out)
 {
-    json_t *j = encode_string(s);
-    free(s);
-    return j;
-}
-
-static json_t *
-encode_double(double d)
-{
-    if (isnan(d)) {
-        return must(json_string("NaN"));
-    } else if (isinf(d)) {
-        return must(json_string(d > 0 ? "Infinity" : "-Infinity"));
-    }
-    return must(json_real(d));
-}
-
-static json_t *encode_message(const ProtobufCMessage *m);
-
-static json_t *
-encode_value(const ProtobufCFieldDescriptor *f, const void *slot)
-{
+    uint64_t v;
+    bool negative = false;
     switch (f->type) {
     case PROTOBUF_C_TYPE_INT32:
     case PROTOBUF_C_TYPE_SINT32:
     case PROTOBUF_C_TYPE_SFIXED32:
-        return must(json_integer(*(const int32_t *)slot));
-    case PROTOBUF_C_TYPE_UINT32:
-    case PROTOBUF_C_TYPE_FIXED32:
-        return must(json_integer(*(const uint32_t *)slot));
+    case PROTOBUF_C_TYPE_ENUM: {
+        int32_t i = *(const int32_t *)slot;
+        negative = i < 0;
+        v = negative ? -(uint64_t)i : (uint64_t)i;
+        break;
+    }
     case PROTOBUF_C_TYPE_INT64:
     case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-        return take_string(xasprintf("%" PRId64, *(const int64_t *)slot));
+    case PROTOBUF_C_TYPE_SFIXED64: {
+        int64_t i = *(const int64_t *)slot;
+        negative = i < 0;
+        v = negative ? -(uint64_t)i : (uint64_t)i;
+        break;
+    }
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        v = *(const uint32_t *)slot;
+        break;
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
-        return take_string(xasprintf("%" PRIu64, *(const uint64_t *)slot));
-    case PROTOBUF_C_TYPE_FLOAT:
-        return encode_double(*(const float *)slot);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return encode_double(*(const double *)slot);
-    case PROTOBUF_C_TYPE_BOOL:
-        return must(json_boolean(*(const protobuf_c_boolean *)slot));
-    case PROTOBUF_C_TYPE_ENUM: {
-        int v = *(const int *)slot;
-        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(f->descriptor, v);
-        return ev ? must(json_string(ev->name)) : must(json_integer(v));
+        v = *(const uint64_t *)slot;
+        break;
+    default:
+        /* protoc allows only integers, bool and string as map keys. */
+        abort();
     }
-    case PROTOBUF_C_TYPE_STRING: {
-        const char *s = *(char *const *)slot;
-        return encode_string(s ? s : "");
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t len = 0;
+    if (negative) {
+        out[len++] = '-';
     }
-    case PROTOBUF_C_TYPE_BYTES: {
-        const ProtobufCBinaryData *b = slot;
-        return take_string(base64_encode(b->data, b->len));
+    while (n) {
+        out[len++] = digits[--n];
     }
-    case PROTOBUF_C_TYPE_MESSAGE: {
-        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)slot;
-        return sub ? encode_message(sub) : must(json_object());
-    }
-    }
-    abort();
+    return len;
 }
 
-static json_t *
-encode_map(const ProtobufCFieldDescriptor *f, ProtobufCMessage *const *entries, size_t n)
+/* Like jansson: "%.17g", made to read back as a real ("1.0", not "1"), and
+ * the exponent without '+' or leading zeros ("1e20", "1e-7"). lqnet never
+ * calls setlocale(), so the decimal point is '.'. */
+static void
+write_double(struct writer *w, double d)
 {
-    const ProtobufCFieldDescriptor *kf =
-        &((const ProtobufCMessageDescriptor *)f->descriptor)->fields[0];
-    const ProtobufCFieldDescriptor *vf =
-        &((const ProtobufCMessageDescriptor *)f->descriptor)->fields[1];
-    json_t *obj = must(json_object());
-    for (size_t i = 0; i < n; i++) {
-        const void *kslot = field_ptr(entries[i], kf->offset);
-        char *key;
-        if (kf->type == PROTOBUF_C_TYPE_STRING) {
-            const char *s = *(char *const *)kslot;
-            key = utf8_sanitize(s ? s : "");
-        } else if (kf->type == PROTOBUF_C_TYPE_BOOL) {
-            key = xstrdup(*(const protobuf_c_boolean *)kslot ? "true" : "false");
-        } else {
-            json_t *k = encode_value(kf, kslot);
-            key = json_is_string(k) ? xstrdup(json_string_value(k))
-                                    : xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(k));
-            json_decref(k);
-        }
-        json_object_set_new_nocheck(obj, key, encode_value(vf, field_ptr(entries[i], vf->offset)));
-        free(key);
+    if (isnan(d)) {
+        write_string(w, "NaN");
+        return;
+    } else if (isinf(d)) {
+        write_string(w, d > 0 ? "Infinity" : "-Infinity");
+        return;
     }
-    return obj;
+    char buf[40];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "%.17g", d);
+    if (!strpbrk(buf, ".e")) {
+        memcpy(buf + len, ".0", 3);
+        len += 2;
+    }
+    char *e = strchr(buf, 'e');
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-') {
+            start++;
+        }
+        while (*end == '0') {
+            end++;
+        }
+        memmove(start, end, len + 1 - (size_t)(end - buf));
+        len -= (size_t)(end - start);
+    }
+    write_raw(w, buf, len);
 }
 
-static json_t *
-encode_field_mask(const Google__Protobuf__FieldMask *fm)
+static void
+write_timestamp(struct writer *w, const Google__Protobuf__Timestamp *ts)
+{
+    char text[64];
+    format_timestamp(text, sizeof text, ts->seconds, ts->nanos);
+    write_string(w, text);
+}
+
+/* One comma-separated string of lowerCamelCase paths. */
+static void
+write_field_mask(struct writer *w, const Google__Protobuf__FieldMask *fm)
 {
     size_t len = 1;
     for (size_t i = 0; i < fm->n_paths; i++) {
@@ -1161,65 +1253,264 @@ encode_field_mask(const Google__Protobuf__FieldMask *fm)
         strcat(strcat(text, i ? "," : ""), camel);
         free(camel);
     }
-    return take_string(text);
+    write_string(w, text);
+    free(text);
 }
 
-static json_t *
-encode_message(const ProtobufCMessage *m)
+static void
+write_bytes(struct writer *w, const ProtobufCBinaryData *b)
+{
+    char *p = writer_reserve(w, 4 * ((b->len + 2) / 3) + 2);
+    p[0] = '"';
+    size_t n = base64_encode(p + 1, b->data, b->len);
+    p[n + 1] = '"';
+    w->len += n + 2;
+}
+
+/* Field names are protobuf identifiers: nothing to escape. */
+static void
+write_key(struct writer *w, const char *snake)
+{
+    char *start = writer_reserve(w, strlen(snake) + 3), *p = start;
+    *p++ = '"';
+    p = camel_copy(p, snake);
+    *p++ = '"';
+    *p++ = ':';
+    w->len += (size_t)(p - start);
+}
+
+static void write_message(struct writer *w, const ProtobufCMessage *m);
+
+static void
+write_value(struct writer *w, const ProtobufCFieldDescriptor *f, const void *slot)
+{
+    char digits[24];
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        write_raw(w, digits, format_integer(f, slot, digits));
+        return;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        size_t n = format_integer(f, slot, digits + 1);
+        digits[0] = digits[n + 1] = '"';
+        write_raw(w, digits, n + 2);
+        return;
+    }
+    case PROTOBUF_C_TYPE_FLOAT:
+        write_double(w, *(const float *)slot);
+        return;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        write_double(w, *(const double *)slot);
+        return;
+    case PROTOBUF_C_TYPE_BOOL:
+        if (*(const protobuf_c_boolean *)slot) {
+            write_raw(w, "true", 4);
+        } else {
+            write_raw(w, "false", 5);
+        }
+        return;
+    case PROTOBUF_C_TYPE_ENUM: {
+        const ProtobufCEnumValue *ev =
+            protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)slot);
+        if (ev) {
+            write_string(w, ev->name);
+        } else {
+            write_raw(w, digits, format_integer(f, slot, digits));
+        }
+        return;
+    }
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *)slot;
+        write_string(w, s ? s : "");
+        return;
+    }
+    case PROTOBUF_C_TYPE_BYTES:
+        write_bytes(w, slot);
+        return;
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)slot;
+        if (sub) {
+            write_message(w, sub);
+        } else {
+            write_raw(w, "{}", 2);
+        }
+        return;
+    }
+    }
+    abort();
+}
+
+/* A map key as output, and which entry's value goes with it. */
+struct map_key {
+    const char *text;
+    char *owned;  /* 'text' when the key needed UTF-8 repair. */
+    size_t value; /* Entry index, or SIZE_MAX for a repeated key. */
+    char digits[24];
+};
+
+static int
+compare_map_keys(const void *a_, const void *b_)
+{
+    const struct map_key *a = *(const struct map_key *const *)a_;
+    const struct map_key *b = *(const struct map_key *const *)b_;
+    int cmp = strcmp(a->text, b->text);
+    return cmp ? cmp : (a > b) - (a < b);
+}
+
+/* Binary input may repeat a key. A JSON object keeps the key where it first
+ * appears, with the last value given for it, as a jansson object does. */
+static void
+merge_repeated_keys(struct map_key *keys, size_t n)
+{
+    struct map_key **sorted = xmalloc(n * sizeof *sorted);
+    for (size_t i = 0; i < n; i++) {
+        sorted[i] = &keys[i];
+    }
+    qsort(sorted, n, sizeof *sorted, compare_map_keys);
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && !strcmp(sorted[i]->text, sorted[j]->text); j++) {
+            sorted[j]->value = SIZE_MAX;
+        }
+        sorted[i]->value = sorted[j - 1] - keys;
+    }
+    free(sorted);
+}
+
+static bool
+utf8_valid(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t n; *u; u += n) {
+        n = utf8_seq_len(u);
+        if (!n) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+write_map(struct writer *w, const ProtobufCFieldDescriptor *f, ProtobufCMessage *const *entries,
+          size_t n)
+{
+    const ProtobufCMessageDescriptor *e = f->descriptor;
+    const ProtobufCFieldDescriptor *kf = &e->fields[0], *vf = &e->fields[1];
+    struct map_key *keys = xmalloc(n * sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        struct map_key *k = &keys[i];
+        const void *kslot = field_ptr(entries[i], kf->offset);
+        k->owned = NULL;
+        k->value = i;
+        if (kf->type == PROTOBUF_C_TYPE_STRING) {
+            const char *s = *(char *const *)kslot;
+            k->text = !s ? "" : utf8_valid(s) ? s : (k->owned = utf8_sanitize(s));
+        } else if (kf->type == PROTOBUF_C_TYPE_BOOL) {
+            k->text = *(const protobuf_c_boolean *)kslot ? "true" : "false";
+        } else {
+            k->digits[format_integer(kf, kslot, k->digits)] = '\0';
+            k->text = k->digits;
+        }
+    }
+    if (n > 1) {
+        merge_repeated_keys(keys, n);
+    }
+    write_char(w, '{');
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i].value == SIZE_MAX) {
+            continue;
+        }
+        if (!first) {
+            write_char(w, ',');
+        }
+        first = false;
+        write_string(w, keys[i].text);
+        write_char(w, ':');
+        write_value(w, vf, field_ptr(entries[keys[i].value], vf->offset));
+    }
+    write_char(w, '}');
+    for (size_t i = 0; i < n; i++) {
+        free(keys[i].owned);
+    }
+    free(keys);
+}
+
+static void
+write_message(struct writer *w, const ProtobufCMessage *m)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     if (d == &google__protobuf__timestamp__descriptor) {
-        const Google__Protobuf__Timestamp *ts = (const Google__Protobuf__Timestamp *)m;
-        return take_string(format_timestamp(ts->seconds, ts->nanos));
+        write_timestamp(w, (const Google__Protobuf__Timestamp *)m);
+        return;
     }
     if (d == &google__protobuf__field_mask__descriptor) {
-        return encode_field_mask((const Google__Protobuf__FieldMask *)m);
+        write_field_mask(w, (const Google__Protobuf__FieldMask *)m);
+        return;
     }
-    json_t *obj = must(json_object());
+    write_char(w, '{');
+    bool first = true;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         if (!field_present(m, f)) {
             continue;
         }
-        const void *slot = field_ptr(m, f->offset);
-        json_t *value;
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *(const size_t *)field_ptr(m, f->quantifier_offset);
-            const char *array = *(char *const *)slot;
-            if (is_map(d, f)) {
-                value = encode_map(f, (ProtobufCMessage *const *)array, n);
-            } else {
-                value = must(json_array());
-                for (size_t k = 0; k < n; k++) {
-                    json_array_append_new(value, encode_value(f, array + k * type_size(f->type)));
-                }
-            }
-        } else {
-            value = encode_value(f, slot);
+        if (!first) {
+            write_char(w, ',');
         }
-        char *name = camel_name(f->name);
-        json_object_set_new_nocheck(obj, name, value);
-        free(name);
+        first = false;
+        write_key(w, f->name);
+        const void *slot = field_ptr(m, f->offset);
+        if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+            write_value(w, f, slot);
+            continue;
+        }
+        size_t n = *(const size_t *)field_ptr(m, f->quantifier_offset);
+        const char *array = *(char *const *)slot;
+        if (is_map(d, f)) {
+            write_map(w, f, (ProtobufCMessage *const *)array, n);
+            continue;
+        }
+        size_t size = type_size(f->type);
+        write_char(w, '[');
+        for (size_t k = 0; k < n; k++) {
+            if (k) {
+                write_char(w, ',');
+            }
+            write_value(w, f, array + k * size);
+        }
+        write_char(w, ']');
     }
-    return obj;
-}
-
-json_t *
-pbjson_encode(const ProtobufCMessage *m)
-{
-    return encode_message(m);
+    write_char(w, '}');
 }
 
 char *
 pbjson_encode_text(const ProtobufCMessage *m)
 {
-    json_t *j = encode_message(m);
-    char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(j);
-    if (!text) {
+    struct writer w = {NULL, 0, 0};
+    writer_reserve(&w, 1024);
+    write_message(&w, m);
+    write_char(&w, '\0');
+    return w.buf;
+}
+
+json_t *
+pbjson_encode(const ProtobufCMessage *m)
+{
+    char *text = pbjson_encode_text(m);
+    json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+    free(text);
+    if (!j) {
+        /* The writer's output is always valid JSON. */
         abort();
     }
-    return text;
+    return j;
 }
 
 ProtobufCMessage *

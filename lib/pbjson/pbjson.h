@@ -51,10 +51,14 @@ ProtobufCMessage *pbjson_decode(const ProtobufCMessageDescriptor *d, const json_
 ProtobufCMessage *pbjson_decode_text(const ProtobufCMessageDescriptor *d, const char *text,
                                      size_t len, struct lq_error **err);
 
-/* Returns 'm' as a JSON object. Caller releases it with json_decref(). */
+/* Returns 'm' as a JSON value: an object, or a string for a Timestamp or
+ * FieldMask. It is pbjson_encode_text()'s text parsed again, so prefer that
+ * when text is what is wanted. Caller releases it with json_decref(). */
 json_t *pbjson_encode(const ProtobufCMessage *m);
 
-/* Returns 'm' as compact JSON text. Caller frees it with free(). */
+/* Returns 'm' as compact JSON text, byte for byte what jansson's
+ * json_dumps(JSON_COMPACT) gives for pbjson_encode(m). Caller frees it with
+ * free(). */
 char *pbjson_encode_text(const ProtobufCMessage *m);
 
 /* Returns a deep copy of 'm' (NULL for NULL). Caller frees it with
