@@ -124,7 +124,7 @@ parse_options(int argc, char **argv, struct options *o)
 static void
 mark(void *r, const char *id)
 {
-    reconciler_mark(r, id);
+    reconciler_mark(r, strcmp(id, STORE_SECURED_PORTS) ? id : translate_secured_group);
 }
 
 static void
@@ -138,16 +138,9 @@ lqdb_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
     if (!strcmp(table, "Network")) {
         reconciler_mark_network(r, ovsdb_row_string(row, "id"));
     } else if (!strcmp(table, "Port")) {
-        /* A port's switch lists it, and so do its groups and the
-         * default-deny group: all sides change. */
+        /* What lists the port (its switch, its groups) is marked through
+         * store_drain_touched() below, when that list changed. */
         reconciler_mark(r, ovsdb_row_string(row, "id"));
-        for (int i = 0; i < 2; i++) {
-            const struct ovsdb_row *side = i ? new : old;
-            if (side) {
-                reconciler_mark(r, ovsdb_row_string(side, "network"));
-            }
-        }
-        reconciler_mark(r, translate_secured_group);
     } else if (!strcmp(table, "Security_Group")) {
         reconciler_mark(r, ovsdb_row_string(row, "id"));
     }

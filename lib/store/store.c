@@ -224,6 +224,35 @@ network_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb
     recount_network(s, n);
 }
 
+/* What depends on the port: its network (the switch lists it), its
+ * groups, and the secured ports as a whole. */
+static void
+port_dependents(const struct store_port *sp, struct strmap *out)
+{
+    const PB(PortSpec) *spec = sp->port->spec;
+    strmap_put(out, sp->network, NULL);
+    for (size_t i = 0; spec && i < spec->n_security_group_ids; i++) {
+        strmap_put(out, spec->security_group_ids[i], NULL);
+    }
+    if (spec && spec->port_security_enabled) {
+        strmap_put(out, STORE_SECURED_PORTS, NULL);
+    }
+}
+
+/* Adds to 'touched' what is in one of 'a' and 'b' but not in both. */
+static void
+touch_difference(struct store *s, const struct strmap *a, const struct strmap *b)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const struct strmap *x = pass ? b : a, *y = pass ? a : b;
+        for (struct strmap_node *n = strmap_first(x); n; n = strmap_next(x, n)) {
+            if (!strmap_contains(y, n->key)) {
+                strmap_put(&s->touched, n->key, NULL);
+            }
+        }
+    }
+}
+
 /* Adds 'sp' to (or removes it from) the member sets of its groups. */
 static void
 sg_membership(struct store *s, struct store_port *sp, bool add)
@@ -231,7 +260,6 @@ sg_membership(struct store *s, struct store_port *sp, bool add)
     const PB(PortSpec) *spec = sp->port->spec;
     for (size_t i = 0; spec && i < spec->n_security_group_ids; i++) {
         struct store_sg *g = strmap_get(&s->sgs, spec->security_group_ids[i]);
-        strmap_put(&s->touched, spec->security_group_ids[i], NULL);
         if (g && add) {
             strmap_put(&g->ports, sp->id, sp);
         } else if (g) {
@@ -243,9 +271,11 @@ sg_membership(struct store *s, struct store_port *sp, bool add)
 static void
 port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
+    struct strmap before = STRMAP_INITIALIZER, after = STRMAP_INITIALIZER;
     if (old) {
         struct store_port *sp = strmap_remove(&s->port_rows, old->uuid);
         if (sp) {
+            port_dependents(sp, &before);
             sg_membership(s, sp, false);
             struct store_network *n = strmap_get(&s->networks, sp->network);
             if (n) {
@@ -255,25 +285,28 @@ port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_ro
             port_free(sp);
         }
     }
-    if (!new) {
-        return;
+    ProtobufCMessage *m = new ? decode_body(new, &limiquantix__network__v1__port__descriptor)
+                              : NULL;
+    if (m) {
+        struct store_port *sp = xcalloc(1, sizeof *sp);
+        sp->id = xstrdup(ovsdb_row_string(new, "id"));
+        sp->row_uuid = xstrdup(new->uuid);
+        sp->network = xstrdup(ovsdb_row_string(new, "network"));
+        sp->port = (PB(Port) *) m;
+        port_free(strmap_put(&s->ports, sp->id, sp));
+        strmap_put(&s->port_rows, sp->row_uuid, sp);
+        sg_membership(s, sp, true);
+        struct store_network *n = strmap_get(&s->networks, sp->network);
+        if (n) {
+            strmap_put(&n->ports, sp->id, sp);
+        }
+        port_dependents(sp, &after);
     }
-    ProtobufCMessage *m = decode_body(new, &limiquantix__network__v1__port__descriptor);
-    if (!m) {
-        return;
-    }
-    struct store_port *sp = xcalloc(1, sizeof *sp);
-    sp->id = xstrdup(ovsdb_row_string(new, "id"));
-    sp->row_uuid = xstrdup(new->uuid);
-    sp->network = xstrdup(ovsdb_row_string(new, "network"));
-    sp->port = (PB(Port) *) m;
-    port_free(strmap_put(&s->ports, sp->id, sp));
-    strmap_put(&s->port_rows, sp->row_uuid, sp);
-    sg_membership(s, sp, true);
-    struct store_network *n = strmap_get(&s->networks, sp->network);
-    if (n) {
-        strmap_put(&n->ports, sp->id, sp);
-    }
+    /* A port that comes or goes touches all it belongs to; a modified one
+     * only what it joined or left. */
+    touch_difference(s, &before, &after);
+    strmap_destroy(&before);
+    strmap_destroy(&after);
 }
 
 static void

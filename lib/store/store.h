@@ -76,8 +76,12 @@ const struct strmap *store_tokens(const struct store *store);
 const struct strmap *store_sgs(const struct store *store);
 const struct store_token *store_token_by_hash(const struct store *store, const char *hash);
 
-/* Calls 'fn' for every security group whose member ports changed since
- * the last call (a port joined or left it), and forgets them. */
+/* The dependent that stands for "the set of ports with port security". */
+#define STORE_SECURED_PORTS "*secured-ports"
+
+/* Calls 'fn' for everything whose set of ports changed since the last call
+ * (a port came, went, or joined or left it): networks, security groups, and
+ * STORE_SECURED_PORTS; then forgets them. */
 void store_drain_touched(struct store *store, void (*fn)(void *aux, const char *id), void *aux);
 
 /* The unique_key column of a security group row. */
