@@ -1073,6 +1073,9 @@ cli_table_new_fields(void)
 void
 cli_table_add_field(struct cli_table *t, const char *field, char *value)
 {
+    if (t->n_cols != 2) {
+        abort(); /* Not a cli_table_new_fields() table: the row would be short. */
+    }
     cli_table_add_row_owned(t, (char *[]){xstrdup(field), value});
 }
 

@@ -251,7 +251,8 @@ void cli_table_destroy(struct cli_table *table);
 /* A "Field | Value" table that shows one resource. Caller frees with
  * cli_table_destroy(). */
 struct cli_table *cli_table_new_fields(void);
-/* Appends a "field | value" row, taking ownership of 'value'. */
+/* Appends a "field | value" row to a cli_table_new_fields() table, taking
+ * ownership of 'value'. */
 void cli_table_add_field(struct cli_table *table, const char *field, char *value);
 /* The same, but leaves the row out (and frees 'value') when 'value' is "". */
 void cli_table_add_optional(struct cli_table *table, const char *field, char *value);
