@@ -629,11 +629,7 @@ static int
 cmd_delete(const struct cli_args *args)
 {
     static const struct cli_deleter deleter = {
-        &cli_network_resource,
-        "VirtualNetworkService/DeleteNetwork",
-        "Deleted",
-        false,
-    };
+        &cli_network_resource, "VirtualNetworkService/DeleteNetwork", "Deleted", false};
     json_t *extra = cli_args_has(args, OPT_FORCE) ? json_pack("{s:b}", "force", true) : NULL;
     int status = cli_delete_each(&deleter, args, extra);
     json_decref(extra);

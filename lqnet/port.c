@@ -366,12 +366,8 @@ cmd_list(const struct cli_args *args)
 static int
 cmd_delete(const struct cli_args *args)
 {
-    static const struct cli_deleter deleter = {
-        &cli_port_resource,
-        "PortService/DeletePort",
-        "Deleted",
-        false,
-    };
+    static const struct cli_deleter deleter = {&cli_port_resource, "PortService/DeletePort",
+                                               "Deleted", false};
     return cli_delete_each(&deleter, args, NULL);
 }
 

@@ -92,12 +92,8 @@ cmd_list(const struct cli_args *args)
 static int
 cmd_revoke(const struct cli_args *args)
 {
-    static const struct cli_deleter revoker = {
-        &cli_token_resource,
-        "TokenService/RevokeToken",
-        "Revoked",
-        true,
-    };
+    static const struct cli_deleter revoker = {&cli_token_resource, "TokenService/RevokeToken",
+                                               "Revoked", true};
     return cli_delete_each(&revoker, args, NULL);
 }
 
