@@ -45,15 +45,11 @@ cmd_call(const struct cli_args *args)
     return CLI_OK;
 }
 
-static const struct cli_option no_options[] = {
-    {NULL, 0, NULL, NULL},
-};
-
 static const struct cli_command call_commands[] = {
     {"call", "SERVICE/METHOD [JSON|-]", "Call any API method with a JSON request",
      "Sends JSON (default {}; '-' reads it from stdin) to\n"
      "POST $LQNET_URL/" CLI_API_PACKAGE ".SERVICE/METHOD and prints the JSON reply.",
-     no_options,
+     cli_no_options,
      "  lqnet call VirtualNetworkService/ListNetworks\n"
      "  lqnet call PortService/GetPort '{\"id\":\"3f1c...\"}'\n"
      "  echo '{\"projectId\":\"acme\"}' | lqnet call RouterService/ListRouters -\n",

@@ -27,6 +27,10 @@ const struct cli_option cli_global_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
+const struct cli_option cli_no_options[] = {
+    {NULL, 0, NULL, NULL},
+};
+
 const struct cli_resource cli_network_resource = {
     "network",
     "network",
@@ -747,6 +751,93 @@ cli_print_object(json_t *obj, struct cli_table *(*render)(json_t *obj))
     }
 }
 
+void
+cli_print_list(json_t *reply, const struct cli_resource *res,
+               struct cli_table *(*render)(json_t *items))
+{
+    if (cli_get_output() == CLI_OUTPUT_JSON) {
+        cli_print_json(reply);
+    } else {
+        struct cli_table *t = render(json_object_get(reply, res->list_field));
+        cli_table_print(t);
+        cli_table_destroy(t);
+    }
+}
+
+int
+cli_send_and_show(const char *method, json_t *req, struct cli_error *err,
+                  struct cli_table *(*render)(json_t *obj))
+{
+    json_t *reply = req ? cli_call(method, req, err) : NULL;
+    json_decref(req);
+    if (!reply) {
+        return cli_error_report(err);
+    }
+    cli_print_object(reply, render);
+    json_decref(reply);
+    return CLI_OK;
+}
+
+int
+cli_list(const struct cli_resource *res, json_t *req, struct cli_error *err,
+         struct cli_table *(*render)(json_t *items))
+{
+    json_t *reply = req ? cli_list_all(res, req, err) : NULL;
+    json_decref(req);
+    if (!reply) {
+        return cli_error_report(err);
+    }
+    cli_print_list(reply, res, render);
+    json_decref(reply);
+    return CLI_OK;
+}
+
+int
+cli_show(const struct cli_resource *res, const char *name_or_id,
+         struct cli_table *(*render)(json_t *obj))
+{
+    struct cli_error err = {0};
+    json_t *obj = cli_fetch(res, name_or_id, &err);
+    if (!obj) {
+        return cli_error_report(&err);
+    }
+    cli_print_object(obj, render);
+    json_decref(obj);
+    return CLI_OK;
+}
+
+int
+cli_delete_each(const struct cli_deleter *d, const struct cli_args *args, json_t *extra)
+{
+    int status = CLI_OK;
+    for (size_t i = 0; i < args->n_pos; i++) {
+        struct cli_error err = {0};
+        char *id = cli_resolve(d->res, args->pos[i], NULL, &err);
+        json_t *reply = NULL;
+        if (id) {
+            json_t *req = json_pack("{s:s}", "id", id);
+            if (extra) {
+                json_object_update(req, extra);
+            }
+            reply = cli_call(d->method, req, &err);
+            json_decref(req);
+        }
+        if (reply) {
+            if (cli_get_output() == CLI_OUTPUT_TABLE && d->id_only) {
+                printf("%s %s %s\n", d->done, d->res->noun, id);
+            } else if (cli_get_output() == CLI_OUTPUT_TABLE) {
+                printf("%s %s %s (%s)\n", d->done, d->res->noun, args->pos[i], id);
+            }
+            json_decref(reply);
+        } else {
+            int s = cli_error_report(&err);
+            status = status ? status : s;
+        }
+        free(id);
+    }
+    return status;
+}
+
 bool
 cli_parse_int(const char *option, const char *value, long long min, long long max, long long *out,
               struct cli_error *err)
@@ -970,4 +1061,43 @@ cli_table_destroy(struct cli_table *t)
     free(t->headers);
     free(t->rows);
     free(t);
+}
+
+struct cli_table *
+cli_table_new_fields(void)
+{
+    static const char *const headers[] = {"Field", "Value"};
+    return cli_table_new(2, headers);
+}
+
+void
+cli_table_add_field(struct cli_table *t, const char *field, char *value)
+{
+    if (t->n_cols != 2) {
+        abort(); /* Not a cli_table_new_fields() table: the row would be short. */
+    }
+    cli_table_add_row_owned(t, (char *[]){xstrdup(field), value});
+}
+
+void
+cli_table_add_optional(struct cli_table *t, const char *field, char *value)
+{
+    if (*value) {
+        cli_table_add_field(t, field, value);
+    } else {
+        free(value);
+    }
+}
+
+char *
+cli_labels_text(json_t *obj)
+{
+    char *out = xstrdup("");
+    const char *key;
+    json_t *value;
+    json_object_foreach(json_object_get(obj, "labels"), key, value)
+    {
+        cli_append(&out, "\n", "%s=%s", key, cli_json_str(value, NULL));
+    }
+    return out;
 }

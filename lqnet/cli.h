@@ -105,6 +105,8 @@ bool cli_args_has(const struct cli_args *args, int key);
 bool cli_global_option(int key, const char *value, struct cli_error *err);
 /* The options every command accepts, for main()'s parsing and help. */
 extern const struct cli_option cli_global_options[];
+/* An empty option table, for commands that have only the global ones. */
+extern const struct cli_option cli_no_options[];
 
 /* Prints the help of 'cmd' of 'group' to stdout. */
 void cli_print_command_help(const struct cli_group *group, const struct cli_command *cmd);
@@ -193,6 +195,37 @@ void cli_print_json(json_t *json);
 struct cli_table;
 /* Prints 'obj' as JSON with -o json, else as the table 'render' makes. */
 void cli_print_object(json_t *obj, struct cli_table *(*render)(json_t *obj));
+/* Prints 'reply', a response of 'res''s list method, as JSON with -o json,
+ * else as the table 'render' makes of its item array. */
+void cli_print_list(json_t *reply, const struct cli_resource *res,
+                    struct cli_table *(*render)(json_t *items));
+
+/* The bodies of the commands that several groups share. Each returns the
+ * exit status, having printed the result or the error. */
+
+/* Sends 'req' (consumed; NULL means 'err' is already set) to 'method' and
+ * prints the resource that comes back with cli_print_object(). */
+int cli_send_and_show(const char *method, json_t *req, struct cli_error *err,
+                      struct cli_table *(*render)(json_t *obj));
+/* Lists every page of 'res' with request 'req' (consumed; NULL means 'err'
+ * is already set) and prints the items with cli_print_list(). */
+int cli_list(const struct cli_resource *res, json_t *req, struct cli_error *err,
+             struct cli_table *(*render)(json_t *items));
+/* Fetches the resource 'name_or_id' names and prints it. */
+int cli_show(const struct cli_resource *res, const char *name_or_id,
+             struct cli_table *(*render)(json_t *obj));
+/* How cli_delete_each() removes one kind of resource. */
+struct cli_deleter {
+    const struct cli_resource *res;
+    const char *method; /* "PortService/DeletePort" */
+    const char *done;   /* "Deleted": the table output is "Deleted port web-1 (ID)". */
+    bool id_only;       /* Say "<done> <noun> ID", without the name given. */
+};
+/* Resolves each positional argument of 'args' and calls 'd''s method with
+ * {"id": ID} plus the fields of 'extra' (borrowed; may be NULL). Keeps going
+ * after a failure, since the resources are independent, and returns the
+ * status of the first one. */
+int cli_delete_each(const struct cli_deleter *d, const struct cli_args *args, json_t *extra);
 
 /* Parsers for option values. Each returns false and sets 'err' (CLI_USAGE,
  * naming 'option') when 'value' is not acceptable. */
@@ -214,5 +247,17 @@ void cli_table_add_row_owned(struct cli_table *table, char **cells);
 char *cli_table_render(const struct cli_table *table);
 void cli_table_print(const struct cli_table *table);
 void cli_table_destroy(struct cli_table *table);
+
+/* A "Field | Value" table that shows one resource. Caller frees with
+ * cli_table_destroy(). */
+struct cli_table *cli_table_new_fields(void);
+/* Appends a "field | value" row to a cli_table_new_fields() table, taking
+ * ownership of 'value'. */
+void cli_table_add_field(struct cli_table *table, const char *field, char *value);
+/* The same, but leaves the row out (and frees 'value') when 'value' is "". */
+void cli_table_add_optional(struct cli_table *table, const char *field, char *value);
+/* Returns the labels of 'obj' as "KEY=VALUE" lines, "" for none. Caller
+ * frees. */
+char *cli_labels_text(json_t *obj);
 
 #endif

@@ -431,36 +431,6 @@ network_list_table(json_t *networks)
     return t;
 }
 
-static void
-add_field(struct cli_table *t, const char *field, char *value)
-{
-    cli_table_add_row_owned(t, (char *[]){xstrdup(field), value});
-}
-
-/* Adds the field only when it has a value. */
-static void
-add_optional(struct cli_table *t, const char *field, char *value)
-{
-    if (*value) {
-        add_field(t, field, value);
-    } else {
-        free(value);
-    }
-}
-
-static char *
-labels_text(json_t *obj)
-{
-    char *out = xstrdup("");
-    const char *key;
-    json_t *value;
-    json_object_foreach(json_object_get(obj, "labels"), key, value)
-    {
-        cli_append(&out, "\n", "%s=%s", key, cli_json_str(value, NULL));
-    }
-    return out;
-}
-
 static char *
 dhcp_text(json_t *network)
 {
@@ -558,90 +528,77 @@ vlan_text(json_t *network)
 struct cli_table *
 network_show_table(json_t *net)
 {
-    static const char *const headers[] = {"Field", "Value"};
-    struct cli_table *t = cli_table_new(2, headers);
+    struct cli_table *t = cli_table_new_fields();
     json_t *port_security = cli_json_get(net, "spec.portSecurityEnabled");
     char *ports = cli_json_text(net, "status.portCount", "");
     char *spec_mtu = cli_json_text(net, "spec.mtu", "");
     char *mtu = mtu_text(net);
 
-    add_field(t, "id", xstrdup(cli_json_str(net, "id")));
-    add_field(t, "name", xstrdup(cli_json_str(net, "name")));
-    add_field(t, "project", xstrdup(cli_json_str(net, "projectId")));
-    add_optional(t, "description", xstrdup(cli_json_str(net, "description")));
-    add_field(t, "type", type_text(net));
-    add_field(t, "status", cli_phase_text(net));
-    add_optional(t, "vlan", vlan_text(net));
-    add_optional(t, "ipv4 subnet", xstrdup(cli_json_str(net, "spec.ipConfig.ipv4Subnet")));
-    add_optional(t, "ipv4 gateway", xstrdup(cli_json_str(net, "spec.ipConfig.ipv4Gateway")));
-    add_optional(t, "allocation pools", pools_text(net));
-    add_optional(t, "reserved ips", cli_json_text(net, "spec.ipConfig.reservedIps", "\n"));
-    add_optional(t, "ipv6 subnet", xstrdup(cli_json_str(net, "spec.ipConfig.ipv6Subnet")));
-    add_optional(t, "ipv6 gateway", xstrdup(cli_json_str(net, "spec.ipConfig.ipv6Gateway")));
-    add_optional(t, "ip usage", ip_usage_text(net));
-    add_field(t, "dhcp", dhcp_text(net));
-    add_field(t, "mtu",
-              *spec_mtu && strcmp(spec_mtu, mtu) ? xasprintf("%s (configured %s)", mtu, spec_mtu)
-                                                 : xstrdup(*mtu ? mtu : "derived"));
-    add_field(t, "router", router_text(net));
-    add_field(t, "port security", xstrdup(json_is_false(port_security) ? "disabled" : "enabled"));
-    add_field(t, "shared", xstrdup(json_is_true(cli_json_get(net, "spec.shared")) ? "yes" : "no"));
-    add_field(t, "ports", xstrdup(*ports ? ports : "0"));
-    add_optional(t, "default security group",
-                 xstrdup(cli_json_str(net, "spec.defaultSecurityGroupId")));
-    add_optional(t, "labels", labels_text(net));
-    add_optional(t, "ovn logical switch", xstrdup(cli_json_str(net, "status.ovnLogicalSwitch")));
-    add_optional(t, "ovn logical router", xstrdup(cli_json_str(net, "status.ovnLogicalRouter")));
-    add_optional(t, "created", xstrdup(cli_json_str(net, "createdAt")));
-    add_optional(t, "updated", xstrdup(cli_json_str(net, "updatedAt")));
+    cli_table_add_field(t, "id", xstrdup(cli_json_str(net, "id")));
+    cli_table_add_field(t, "name", xstrdup(cli_json_str(net, "name")));
+    cli_table_add_field(t, "project", xstrdup(cli_json_str(net, "projectId")));
+    cli_table_add_optional(t, "description", xstrdup(cli_json_str(net, "description")));
+    cli_table_add_field(t, "type", type_text(net));
+    cli_table_add_field(t, "status", cli_phase_text(net));
+    cli_table_add_optional(t, "vlan", vlan_text(net));
+    cli_table_add_optional(t, "ipv4 subnet",
+                           xstrdup(cli_json_str(net, "spec.ipConfig.ipv4Subnet")));
+    cli_table_add_optional(t, "ipv4 gateway",
+                           xstrdup(cli_json_str(net, "spec.ipConfig.ipv4Gateway")));
+    cli_table_add_optional(t, "allocation pools", pools_text(net));
+    cli_table_add_optional(t, "reserved ips",
+                           cli_json_text(net, "spec.ipConfig.reservedIps", "\n"));
+    cli_table_add_optional(t, "ipv6 subnet",
+                           xstrdup(cli_json_str(net, "spec.ipConfig.ipv6Subnet")));
+    cli_table_add_optional(t, "ipv6 gateway",
+                           xstrdup(cli_json_str(net, "spec.ipConfig.ipv6Gateway")));
+    cli_table_add_optional(t, "ip usage", ip_usage_text(net));
+    cli_table_add_field(t, "dhcp", dhcp_text(net));
+    cli_table_add_field(t, "mtu",
+                        *spec_mtu && strcmp(spec_mtu, mtu)
+                            ? xasprintf("%s (configured %s)", mtu, spec_mtu)
+                            : xstrdup(*mtu ? mtu : "derived"));
+    cli_table_add_field(t, "router", router_text(net));
+    cli_table_add_field(t, "port security",
+                        xstrdup(json_is_false(port_security) ? "disabled" : "enabled"));
+    cli_table_add_field(t, "shared",
+                        xstrdup(json_is_true(cli_json_get(net, "spec.shared")) ? "yes" : "no"));
+    cli_table_add_field(t, "ports", xstrdup(*ports ? ports : "0"));
+    cli_table_add_optional(t, "default security group",
+                           xstrdup(cli_json_str(net, "spec.defaultSecurityGroupId")));
+    cli_table_add_optional(t, "labels", cli_labels_text(net));
+    cli_table_add_optional(t, "ovn logical switch",
+                           xstrdup(cli_json_str(net, "status.ovnLogicalSwitch")));
+    cli_table_add_optional(t, "ovn logical router",
+                           xstrdup(cli_json_str(net, "status.ovnLogicalRouter")));
+    cli_table_add_optional(t, "created", xstrdup(cli_json_str(net, "createdAt")));
+    cli_table_add_optional(t, "updated", xstrdup(cli_json_str(net, "updatedAt")));
     free(ports);
     free(spec_mtu);
     free(mtu);
     return t;
 }
 
-/* Sends 'req' (consumed; NULL means 'err' is set) to 'method' and prints the
- * network that comes back. */
-static int
-send_and_show(const char *method, json_t *req, struct cli_error *err)
-{
-    json_t *reply = req ? cli_call(method, req, err) : NULL;
-    json_decref(req);
-    if (!reply) {
-        return cli_error_report(err);
-    }
-    cli_print_object(reply, network_show_table);
-    json_decref(reply);
-    return CLI_OK;
-}
-
 static int
 cmd_create(const struct cli_args *args)
 {
     struct cli_error err = {0};
-    return send_and_show("VirtualNetworkService/CreateNetwork", network_create_request(args, &err),
-                         &err);
+    return cli_send_and_show("VirtualNetworkService/CreateNetwork",
+                             network_create_request(args, &err), &err, network_show_table);
 }
 
 static int
 cmd_update(const struct cli_args *args)
 {
     struct cli_error err = {0};
-    return send_and_show("VirtualNetworkService/UpdateNetwork", network_update_request(args, &err),
-                         &err);
+    return cli_send_and_show("VirtualNetworkService/UpdateNetwork",
+                             network_update_request(args, &err), &err, network_show_table);
 }
 
 static int
 cmd_show(const struct cli_args *args)
 {
-    struct cli_error err = {0};
-    json_t *net = cli_fetch(&cli_network_resource, args->pos[0], &err);
-    if (!net) {
-        return cli_error_report(&err);
-    }
-    cli_print_object(net, network_show_table);
-    json_decref(net);
-    return CLI_OK;
+    return cli_show(&cli_network_resource, args->pos[0], network_show_table);
 }
 
 static int
@@ -663,13 +620,7 @@ cmd_list(const struct cli_args *args)
         }
         free(t);
     }
-    if (cli_get_output() == CLI_OUTPUT_JSON) {
-        cli_print_json(reply);
-    } else {
-        struct cli_table *t = network_list_table(networks);
-        cli_table_print(t);
-        cli_table_destroy(t);
-    }
+    cli_print_list(reply, &cli_network_resource, network_list_table);
     json_decref(reply);
     return CLI_OK;
 }
@@ -677,31 +628,11 @@ cmd_list(const struct cli_args *args)
 static int
 cmd_delete(const struct cli_args *args)
 {
-    int status = CLI_OK;
-    for (size_t i = 0; i < args->n_pos; i++) {
-        struct cli_error err = {0};
-        char *id = cli_resolve(&cli_network_resource, args->pos[i], NULL, &err);
-        json_t *reply = NULL;
-        if (id) {
-            json_t *req = json_pack("{s:s}", "id", id);
-            if (cli_args_has(args, OPT_FORCE)) {
-                json_object_set_new(req, "force", json_true());
-            }
-            reply = cli_call("VirtualNetworkService/DeleteNetwork", req, &err);
-            json_decref(req);
-        }
-        if (reply) {
-            if (cli_get_output() == CLI_OUTPUT_TABLE) {
-                printf("Deleted network %s (%s)\n", args->pos[i], id);
-            }
-            json_decref(reply);
-        } else {
-            /* Keep going: the other networks are independent. */
-            int s = cli_error_report(&err);
-            status = status ? status : s;
-        }
-        free(id);
-    }
+    static const struct cli_deleter deleter = {
+        &cli_network_resource, "VirtualNetworkService/DeleteNetwork", "Deleted", false};
+    json_t *extra = cli_args_has(args, OPT_FORCE) ? json_pack("{s:b}", "force", true) : NULL;
+    int status = cli_delete_each(&deleter, args, extra);
+    json_decref(extra);
     return status;
 }
 
@@ -774,10 +705,6 @@ static const struct cli_option delete_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
-static const struct cli_option no_options[] = {
-    {NULL, 0, NULL, NULL},
-};
-
 static const struct cli_command network_commands[] = {
     {"create", "NAME [--subnet CIDR] [options]", "Create a virtual network",
      "The network is PENDING until it exists in OVN, then READY. Without --subnet\n"
@@ -794,7 +721,8 @@ static const struct cli_command network_commands[] = {
      "  lqnet network list\n"
      "  lqnet network list --label tier=db -o json\n",
      0, 0, cmd_list},
-    {"show", "NAME|ID", "Show a network with its status, IP usage, MTU and DHCP", NULL, no_options,
+    {"show", "NAME|ID", "Show a network with its status, IP usage, MTU and DHCP", NULL,
+     cli_no_options,
      "  lqnet network show web\n"
      "  lqnet network show web -o json | jq .status\n",
      1, 1, cmd_show},

@@ -259,21 +259,10 @@ port_list_table(json_t *ports, json_t *network_names)
     return t;
 }
 
-static void
-add_field(struct cli_table *t, const char *field, char *value)
-{
-    if (*value) {
-        cli_table_add_row_owned(t, (char *[]){xstrdup(field), value});
-    } else {
-        free(value);
-    }
-}
-
 struct cli_table *
 port_show_table(json_t *port)
 {
-    static const char *const headers[] = {"Field", "Value"};
-    struct cli_table *t = cli_table_new(2, headers);
+    struct cli_table *t = cli_table_new_fields();
     json_t *security = cli_json_get(port, "spec.portSecurityEnabled");
     char *pairs = xstrdup("");
     size_t i;
@@ -283,78 +272,56 @@ port_show_table(json_t *port)
         const char *mac = cli_json_str(pair, "macAddress");
         cli_append(&pairs, "\n", "%s%s%s", cli_json_str(pair, "ipAddress"), *mac ? " " : "", mac);
     }
-    char *labels = xstrdup("");
-    const char *key;
-    json_t *value;
-    json_object_foreach(json_object_get(port, "labels"), key, value)
-    {
-        cli_append(&labels, "\n", "%s=%s", key, cli_json_str(value, NULL));
-    }
 
-    add_field(t, "id", xstrdup(cli_json_str(port, "id")));
-    add_field(t, "name", xstrdup(cli_json_str(port, "name")));
-    add_field(t, "project", xstrdup(cli_json_str(port, "projectId")));
-    add_field(t, "network", xstrdup(cli_json_str(port, "networkId")));
-    add_field(t, "status", cli_phase_text(port));
-    add_field(t, "mac address", xstrdup(first_of(port, "status.macAddress", "spec.macAddress")));
-    add_field(t, "ip addresses", ips_text(port, "\n"));
-    add_field(t, "admin state",
-              xstrdup(json_is_false(cli_json_get(port, "spec.adminStateUp")) ? "down" : "up"));
+    cli_table_add_optional(t, "id", xstrdup(cli_json_str(port, "id")));
+    cli_table_add_optional(t, "name", xstrdup(cli_json_str(port, "name")));
+    cli_table_add_optional(t, "project", xstrdup(cli_json_str(port, "projectId")));
+    cli_table_add_optional(t, "network", xstrdup(cli_json_str(port, "networkId")));
+    cli_table_add_optional(t, "status", cli_phase_text(port));
+    cli_table_add_optional(t, "mac address",
+                           xstrdup(first_of(port, "status.macAddress", "spec.macAddress")));
+    cli_table_add_optional(t, "ip addresses", ips_text(port, "\n"));
+    cli_table_add_optional(
+        t, "admin state",
+        xstrdup(json_is_false(cli_json_get(port, "spec.adminStateUp")) ? "down" : "up"));
     /* Absent means the network's value, which the server fills in. */
-    add_field(t, "port security",
-              xstrdup(json_is_false(security) ? "disabled"
-                      : security              ? "enabled"
-                                              : "network default"));
-    add_field(t, "security groups", cli_json_text(port, "spec.securityGroupIds", "\n"));
-    add_field(t, "allowed addresses", pairs);
-    add_field(t, "requested host", xstrdup(cli_json_str(port, "spec.binding.hostId")));
-    add_field(t, "bound host", xstrdup(cli_json_str(port, "status.hostId")));
-    add_field(t, "vm", xstrdup(cli_json_str(port, "status.vmId")));
-    add_field(t, "ovn port", xstrdup(cli_json_str(port, "status.ovnPort")));
-    add_field(t, "labels", labels);
-    add_field(t, "created", xstrdup(cli_json_str(port, "createdAt")));
-    add_field(t, "updated", xstrdup(cli_json_str(port, "updatedAt")));
+    cli_table_add_optional(t, "port security",
+                           xstrdup(json_is_false(security) ? "disabled"
+                                   : security              ? "enabled"
+                                                           : "network default"));
+    cli_table_add_optional(t, "security groups",
+                           cli_json_text(port, "spec.securityGroupIds", "\n"));
+    cli_table_add_optional(t, "allowed addresses", pairs);
+    cli_table_add_optional(t, "requested host", xstrdup(cli_json_str(port, "spec.binding.hostId")));
+    cli_table_add_optional(t, "bound host", xstrdup(cli_json_str(port, "status.hostId")));
+    cli_table_add_optional(t, "vm", xstrdup(cli_json_str(port, "status.vmId")));
+    cli_table_add_optional(t, "ovn port", xstrdup(cli_json_str(port, "status.ovnPort")));
+    cli_table_add_optional(t, "labels", cli_labels_text(port));
+    cli_table_add_optional(t, "created", xstrdup(cli_json_str(port, "createdAt")));
+    cli_table_add_optional(t, "updated", xstrdup(cli_json_str(port, "updatedAt")));
     return t;
-}
-
-static int
-send_and_show(const char *method, json_t *req, struct cli_error *err)
-{
-    json_t *reply = req ? cli_call(method, req, err) : NULL;
-    json_decref(req);
-    if (!reply) {
-        return cli_error_report(err);
-    }
-    cli_print_object(reply, port_show_table);
-    json_decref(reply);
-    return CLI_OK;
 }
 
 static int
 cmd_create(const struct cli_args *args)
 {
     struct cli_error err = {0};
-    return send_and_show("PortService/CreatePort", port_create_request(args, &err), &err);
+    return cli_send_and_show("PortService/CreatePort", port_create_request(args, &err), &err,
+                             port_show_table);
 }
 
 static int
 cmd_update(const struct cli_args *args)
 {
     struct cli_error err = {0};
-    return send_and_show("PortService/UpdatePort", port_update_request(args, &err), &err);
+    return cli_send_and_show("PortService/UpdatePort", port_update_request(args, &err), &err,
+                             port_show_table);
 }
 
 static int
 cmd_show(const struct cli_args *args)
 {
-    struct cli_error err = {0};
-    json_t *port = cli_fetch(&cli_port_resource, args->pos[0], &err);
-    if (!port) {
-        return cli_error_report(&err);
-    }
-    cli_print_object(port, port_show_table);
-    json_decref(port);
-    return CLI_OK;
+    return cli_show(&cli_port_resource, args->pos[0], port_show_table);
 }
 
 /* Returns an object mapping network ids to names, or NULL if the networks
@@ -379,54 +346,29 @@ network_names(void)
     return names;
 }
 
+/* The list table with network names, which only the table output needs. */
+static struct cli_table *
+port_list_render(json_t *ports)
+{
+    json_t *names = network_names();
+    struct cli_table *t = port_list_table(ports, names);
+    json_decref(names);
+    return t;
+}
+
 static int
 cmd_list(const struct cli_args *args)
 {
     struct cli_error err = {0};
-    json_t *req = port_list_request(args, &err);
-    json_t *reply = req ? cli_list_all(&cli_port_resource, req, &err) : NULL;
-    json_decref(req);
-    if (!reply) {
-        return cli_error_report(&err);
-    }
-    if (cli_get_output() == CLI_OUTPUT_JSON) {
-        cli_print_json(reply);
-    } else {
-        json_t *names = network_names();
-        struct cli_table *t = port_list_table(json_object_get(reply, "ports"), names);
-        cli_table_print(t);
-        cli_table_destroy(t);
-        json_decref(names);
-    }
-    json_decref(reply);
-    return CLI_OK;
+    return cli_list(&cli_port_resource, port_list_request(args, &err), &err, port_list_render);
 }
 
 static int
 cmd_delete(const struct cli_args *args)
 {
-    int status = CLI_OK;
-    for (size_t i = 0; i < args->n_pos; i++) {
-        struct cli_error err = {0};
-        char *id = cli_resolve(&cli_port_resource, args->pos[i], NULL, &err);
-        json_t *reply = NULL;
-        if (id) {
-            json_t *req = json_pack("{s:s}", "id", id);
-            reply = cli_call("PortService/DeletePort", req, &err);
-            json_decref(req);
-        }
-        if (reply) {
-            if (cli_get_output() == CLI_OUTPUT_TABLE) {
-                printf("Deleted port %s (%s)\n", args->pos[i], id);
-            }
-            json_decref(reply);
-        } else {
-            int s = cli_error_report(&err);
-            status = status ? status : s;
-        }
-        free(id);
-    }
-    return status;
+    static const struct cli_deleter deleter = {&cli_port_resource, "PortService/DeletePort",
+                                               "Deleted", false};
+    return cli_delete_each(&deleter, args, NULL);
 }
 
 static const struct cli_option create_options[] = {
@@ -465,10 +407,6 @@ static const struct cli_option list_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
-static const struct cli_option no_options[] = {
-    {NULL, 0, NULL, NULL},
-};
-
 static const struct cli_command port_commands[] = {
     {"create", "NAME --network NET [options]", "Create a port on a network",
      "The port is DOWN until a hypervisor binds it (its interface sets\n"
@@ -482,7 +420,7 @@ static const struct cli_command port_commands[] = {
      "  lqnet port list\n"
      "  lqnet port list --network web -o json\n",
      0, 0, cmd_list},
-    {"show", "NAME|ID", "Show a port with its addresses and binding", NULL, no_options,
+    {"show", "NAME|ID", "Show a port with its addresses and binding", NULL, cli_no_options,
      "  lqnet port show web-1\n", 1, 1, cmd_show},
     {"update", "NAME|ID [options]", "Change a port",
      "Only the fields named by options change; list options replace the whole list.",
@@ -490,8 +428,8 @@ static const struct cli_command port_commands[] = {
      "  lqnet port update web-1 --admin-down\n"
      "  lqnet port update web-1 --security-group web --security-group ssh\n",
      1, 1, cmd_update},
-    {"delete", "NAME|ID...", "Delete ports", NULL, no_options, "  lqnet port delete web-1 web-2\n",
-     1, -1, cmd_delete},
+    {"delete", "NAME|ID...", "Delete ports", NULL, cli_no_options,
+     "  lqnet port delete web-1 web-2\n", 1, -1, cmd_delete},
     {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL},
 };
 

@@ -86,46 +86,15 @@ cmd_list(const struct cli_args *args)
 {
     (void)args;
     struct cli_error err = {0};
-    json_t *reply = cli_list_all(&cli_token_resource, NULL, &err);
-    if (!reply) {
-        return cli_error_report(&err);
-    }
-    if (cli_get_output() == CLI_OUTPUT_JSON) {
-        cli_print_json(reply);
-    } else {
-        struct cli_table *t = token_table(json_object_get(reply, "tokens"));
-        cli_table_print(t);
-        cli_table_destroy(t);
-    }
-    json_decref(reply);
-    return CLI_OK;
+    return cli_list(&cli_token_resource, json_object(), &err, token_table);
 }
 
 static int
 cmd_revoke(const struct cli_args *args)
 {
-    int status = CLI_OK;
-    for (size_t i = 0; i < args->n_pos; i++) {
-        struct cli_error err = {0};
-        char *id = cli_resolve(&cli_token_resource, args->pos[i], NULL, &err);
-        json_t *reply = NULL;
-        if (id) {
-            json_t *req = json_pack("{s:s}", "id", id);
-            reply = cli_call("TokenService/RevokeToken", req, &err);
-            json_decref(req);
-        }
-        if (reply) {
-            if (cli_get_output() == CLI_OUTPUT_TABLE) {
-                printf("Revoked token %s\n", id);
-            }
-            json_decref(reply);
-        } else {
-            int s = cli_error_report(&err);
-            status = status ? status : s;
-        }
-        free(id);
-    }
-    return status;
+    static const struct cli_deleter revoker = {&cli_token_resource, "TokenService/RevokeToken",
+                                               "Revoked", true};
+    return cli_delete_each(&revoker, args, NULL);
 }
 
 static const struct cli_option create_options[] = {
@@ -137,10 +106,6 @@ static const struct cli_option create_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
-static const struct cli_option no_options[] = {
-    {NULL, 0, NULL, NULL},
-};
-
 static const struct cli_command token_commands[] = {
     {"create", "--project ID --role ROLE [--name NAME]", "Create an API token (admin only)",
      "Prints the token on stdout and a note on stderr. Only a hash is stored:\n"
@@ -149,9 +114,9 @@ static const struct cli_command token_commands[] = {
      "  lqnet token create --project acme --role member --name ci\n"
      "  T=$(lqnet token create --project acme --role reader)\n",
      0, 0, cmd_create},
-    {"list", "", "List API tokens (admin only; never shows the secrets)", NULL, no_options,
+    {"list", "", "List API tokens (admin only; never shows the secrets)", NULL, cli_no_options,
      "  lqnet token list\n", 0, 0, cmd_list},
-    {"revoke", "ID|NAME...", "Revoke API tokens; they stop working at once", NULL, no_options,
+    {"revoke", "ID|NAME...", "Revoke API tokens; they stop working at once", NULL, cli_no_options,
      "  lqnet token revoke ci\n", 1, -1, cmd_revoke},
     {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL},
 };

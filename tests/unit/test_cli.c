@@ -50,6 +50,10 @@ fake_call(const char *method, json_t *req, struct cli_error *err)
     if (!strcmp(method, "PortService/ListPorts")) {
         return json_pack("{s:[{s:s, s:s}]}", "ports", "id", PORT_A, "name", "a");
     }
+    if (!strcmp(method, "VirtualNetworkService/DeleteNetwork") ||
+        !strcmp(method, "TokenService/RevokeToken")) {
+        return json_object();
+    }
     cli_error_set(err, CLI_API_ERROR, "unimplemented", "fake has no %s", method);
     return NULL;
 }
@@ -882,6 +886,95 @@ test_output_tables(void **state)
     json_decref(ports);
 }
 
+/* Runs subcommand 'name' of 'group' on 'argv' and returns its exit status,
+ * with what it printed to stdout in '*out' and to stderr in '*errout'
+ * (caller frees both). */
+static int
+run_captured(const struct cli_group *group, const char *name, const char *const *argv, char **out,
+             char **errout)
+{
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(parse_cmdline(&cl, group, name, &err, argv), 0);
+    FILE *files[2] = {tmpfile(), tmpfile()};
+    int saved[2];
+    fflush(stdout);
+    fflush(stderr);
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(files[i]);
+        saved[i] = dup(i + 1);
+        assert_true(saved[i] >= 0);
+        assert_true(dup2(fileno(files[i]), i + 1) >= 0);
+    }
+    int status = cli_group_find(group, name)->run(&cl.args);
+    fflush(stdout);
+    fflush(stderr);
+    char **texts[2] = {out, errout};
+    for (int i = 0; i < 2; i++) {
+        assert_true(dup2(saved[i], i + 1) >= 0);
+        close(saved[i]);
+        long len = ftell(files[i]);
+        assert_true(len >= 0);
+        *texts[i] = xcalloc(1, len + 1);
+        rewind(files[i]);
+        assert_int_equal(fread(*texts[i], 1, len, files[i]), (size_t)len);
+        fclose(files[i]);
+    }
+    cmdline_free(&cl);
+    return status;
+}
+
+static void
+test_delete_each(void **state)
+{
+    (void)state;
+    assert_true(cli_set_output("table"));
+    char *out, *errout;
+    /* A failure in the middle stops neither the rest nor the --force. */
+    assert_int_equal(run_captured(&network_group, "delete",
+                                  ARGV("web", "nope", "public", "--force"), &out, &errout),
+                     CLI_API_ERROR);
+    assert_string_equal(out, "Deleted network web (" NET_WEB ")\n"
+                             "Deleted network public (" NET_PUB ")\n");
+    assert_string_equal(errout, "error: not_found: no network is named 'nope'; 'lqnet network "
+                                "list' shows them\n");
+    json_t *deletes = json_array();
+    size_t i;
+    json_t *call;
+    json_array_foreach(fake_log, i, call)
+    {
+        if (!strcmp(logged_method(i), "VirtualNetworkService/DeleteNetwork")) {
+            json_array_append(deletes, json_object_get(call, "req"));
+        }
+    }
+    assert_json_eq(deletes, "[{\"id\": \"" NET_WEB "\", \"force\": true},"
+                            " {\"id\": \"" NET_PUB "\", \"force\": true}]");
+    json_decref(deletes);
+    free(out);
+    free(errout);
+
+    /* Without --force the request is the id alone; tokens are reported by id. */
+    json_array_clear(fake_log);
+    assert_int_equal(run_captured(&network_group, "delete", ARGV(NET_DB1), &out, &errout), CLI_OK);
+    assert_json_eq(json_object_get(json_array_get(fake_log, 0), "req"),
+                   "{\"id\": \"" NET_DB1 "\"}");
+    free(out);
+    free(errout);
+    assert_int_equal(run_captured(&token_group, "revoke", ARGV(PORT_A), &out, &errout), CLI_OK);
+    assert_string_equal(out, "Revoked token " PORT_A "\n");
+    assert_string_equal(errout, "");
+    free(out);
+    free(errout);
+
+    /* -o json prints nothing on success. */
+    assert_true(cli_set_output("json"));
+    assert_int_equal(run_captured(&token_group, "revoke", ARGV(PORT_A), &out, &errout), CLI_OK);
+    assert_string_equal(out, "");
+    free(out);
+    free(errout);
+    assert_true(cli_set_output("table"));
+}
+
 int
 main(void)
 {
@@ -899,6 +992,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_network_update, setup_fake, teardown_fake),
         cmocka_unit_test_setup_teardown(test_resolve, setup_fake, teardown_fake),
         cmocka_unit_test_setup_teardown(test_port_requests, setup_fake, teardown_fake),
+        cmocka_unit_test_setup_teardown(test_delete_each, setup_fake, teardown_fake),
         cmocka_unit_test(test_token_request),
         cmocka_unit_test(test_json_helpers),
         cmocka_unit_test(test_output_tables),
