@@ -374,7 +374,7 @@ delete_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     if (store_network_n_ports(sn) && !req->force) {
         rpc_call_fail(call, lq_error_new(LQ_FAILED_PRECONDITION, "id",
-                                         "network '%s' still has %zu ports; delete them first "
+                                         "network '%s' still has %zu port(s); delete them first "
                                          "or pass force",
                                          sn->id, store_network_n_ports(sn)));
         return;
