@@ -48,20 +48,6 @@ lq_error_new(enum lq_code code, const char *field, const char *fmt, ...)
     return err;
 }
 
-struct lq_error *
-lq_error_prefix(struct lq_error *err, const char *prefix)
-{
-    if (!err) {
-        return NULL;
-    }
-    char *field = err->field ? xasprintf("%s.%s", prefix, err->field) : xstrdup(prefix);
-    char *message = xasprintf("%s%s%s", prefix, err->field ? "." : ": ", err->message);
-    free(err->field);
-    free(err->message);
-    err->field = field;
-    err->message = message;
-    return err;
-}
 
 void
 lq_error_free(struct lq_error *err)
@@ -85,13 +71,3 @@ lq_code_http_status(enum lq_code code)
     return code < LQ_ARRAY_SIZE(codes) ? codes[code].http : 500;
 }
 
-enum lq_code
-lq_code_from_name(const char *name)
-{
-    for (size_t i = 0; i < LQ_ARRAY_SIZE(codes); i++) {
-        if (!strcmp(codes[i].name, name)) {
-            return (enum lq_code) i;
-        }
-    }
-    return LQ_UNKNOWN;
-}

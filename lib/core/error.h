@@ -35,16 +35,11 @@ struct lq_error {
  * is nonnull. Caller frees with lq_error_free(). */
 struct lq_error *lq_error_new(enum lq_code code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Returns a new error whose field is 'prefix' + "." + err->field (or 'prefix'
- * alone); takes ownership of 'err'. Used when a nested validator reports. */
-struct lq_error *lq_error_prefix(struct lq_error *err, const char *prefix);
 void lq_error_free(struct lq_error *err);
 
 /* "invalid_argument", ... as the Connect protocol spells them. */
 const char *lq_code_name(enum lq_code code);
 /* Connect's HTTP status for 'code'. */
 int lq_code_http_status(enum lq_code code);
-/* Parses a Connect code name; returns LQ_UNKNOWN for anything else. */
-enum lq_code lq_code_from_name(const char *name);
 
 #endif

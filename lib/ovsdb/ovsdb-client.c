@@ -896,11 +896,6 @@ ovsdb_client_is_synced(const struct ovsdb_client *c)
     return c->state == S_ACTIVE;
 }
 
-unsigned int
-ovsdb_client_sync_count(const struct ovsdb_client *c)
-{
-    return c->sync_count;
-}
 
 const char *
 ovsdb_client_remote(const struct ovsdb_client *c)

@@ -119,8 +119,6 @@ bool ovsdb_client_is_connected(const struct ovsdb_client *client);
 /* True while the replica is complete and current, i.e. from synced() until
  * the connection is lost. Transactions are only sent in this state. */
 bool ovsdb_client_is_synced(const struct ovsdb_client *client);
-/* Number of times the session became synced (for tests and diagnostics). */
-unsigned int ovsdb_client_sync_count(const struct ovsdb_client *client);
 /* The remote of the current or latest connection attempt. */
 const char *ovsdb_client_remote(const struct ovsdb_client *client);
 

@@ -16,6 +16,10 @@
 #include "strmap.h"
 #include "util.h"
 
+/* Bodies up to RPC_MAX_BODY are served; larger ones are answered
+ * resource_exhausted, as JSON, up to RPC_HARD_MAX_BODY, beyond which
+ * libevent drops the connection without reading them. */
+#define RPC_MAX_BODY (1u << 20)
 #define RPC_HARD_MAX_BODY (64u << 20)
 
 struct route {
@@ -37,7 +41,6 @@ struct rpc_server {
     struct strmap plains; /* "/healthz" -> struct plain */
     rpc_auth_fn *auth;
     void *auth_aux;
-    size_t max_body;
 };
 
 enum rpc_codec { CODEC_JSON, CODEC_PROTO };
@@ -208,11 +211,6 @@ rpc_call_request(const struct rpc_call *call)
     return call->request;
 }
 
-const char *
-rpc_call_method(const struct rpc_call *call)
-{
-    return call->route->name;
-}
 
 void
 rpc_principal_clear(struct rpc_principal *p)
@@ -352,9 +350,9 @@ dispatch(struct evhttp_request *req, void *server_)
     struct evbuffer *body = evhttp_request_get_input_buffer(req);
     if (!authenticate(server, req, &call->principal)) {
         err = lq_error_new(LQ_UNAUTHENTICATED, NULL, "a valid bearer token is required");
-    } else if (evbuffer_get_length(body) > server->max_body) {
+    } else if (evbuffer_get_length(body) > RPC_MAX_BODY) {
         err = lq_error_new(LQ_RESOURCE_EXHAUSTED, NULL,
-                           "the request body is larger than %zu bytes", server->max_body);
+                           "the request body is larger than %u bytes", RPC_MAX_BODY);
     } else if (!route->fn) {
         err = lq_error_new(LQ_UNIMPLEMENTED, NULL, "%s is not implemented yet", route->name);
     } else {
@@ -402,7 +400,6 @@ rpc_server_create(struct event_base *base, const char *addr, struct lq_error **e
     struct rpc_server *server = xcalloc(1, sizeof *server);
     server->base = base;
     server->http = http;
-    server->max_body = 1u << 20;
     strmap_init(&server->routes);
     strmap_init(&server->plains);
     evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
@@ -442,11 +439,6 @@ rpc_server_set_auth(struct rpc_server *server, rpc_auth_fn *fn, void *aux)
     server->auth_aux = aux;
 }
 
-void
-rpc_server_set_max_body(struct rpc_server *server, size_t bytes)
-{
-    server->max_body = bytes;
-}
 
 void
 rpc_server_add_service(struct rpc_server *server, const ProtobufCServiceDescriptor *service,

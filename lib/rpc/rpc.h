@@ -52,12 +52,9 @@ void rpc_server_add_service(struct rpc_server *server, const ProtobufCServiceDes
                             const struct rpc_handler *handlers, void *aux);
 void rpc_server_add_plain(struct rpc_server *server, const char *path, rpc_plain_fn *fn,
                           void *aux);
-/* Largest accepted request body (default 1 MiB). */
-void rpc_server_set_max_body(struct rpc_server *server, size_t bytes);
 
 /* The caller's identity; valid for the call's lifetime. */
 const struct rpc_principal *rpc_call_principal(const struct rpc_call *call);
-const char *rpc_call_method(const struct rpc_call *call);
 /* The decoded request of the call. */
 const ProtobufCMessage *rpc_call_request(const struct rpc_call *call);
 /* Sends 'response' (borrowed) and ends the call. */
