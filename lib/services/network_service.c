@@ -63,7 +63,7 @@ find_network(struct svc *svc, struct rpc_call *call, const char *id, bool write,
     *err = NULL;
     if (!*id) {
         *err = lq_error_new(LQ_INVALID_ARGUMENT, "id", "required");
-    } else if (!sn || !(svc_can_read(p, sn->net->project_id) || sn->net->spec->shared)) {
+    } else if (!sn || !svc_network_visible(p, sn)) {
         *err = lq_error_new(LQ_NOT_FOUND, "id", "network '%s' not found", id);
     } else if (write && !svc_can_write(p, sn->net->project_id)) {
         *err = lq_error_new(LQ_PERMISSION_DENIED, "id", "cannot change network '%s'", id);
@@ -91,7 +91,11 @@ network_written(struct svc *svc, struct rpc_call *call, const json_t *results,
 {
     char *id = id_;
     (void) results;
-    if (err) {
+    if (err && err->code == LQ_ALREADY_EXISTS && strstr(err->message, "Segment")) {
+        rpc_call_fail(call, lq_error_new(LQ_ALREADY_EXISTS, "spec.vlan.vlanId",
+                                         "another network already uses this VLAN of this "
+                                         "physical network"));
+    } else if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
         reconciler_kick(svc->reconciler);
@@ -171,8 +175,20 @@ create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    json_t *ops = json_pack("[{s:s, s:s, s:o}]", "op", "insert", "table", "Network", "row",
-                            network_row(net));
+    json_t *row = network_row(net);
+    json_t *ops = json_array();
+    const PB(VlanConfig) *v = net->spec->vlan;
+    if (net->spec->type == PB_NETWORK_TYPE(VLAN) || net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
+        /* One network per VLAN (or untagged) of a physical network: the
+         * database's index on Segment says so. */
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:{s:s, s:i}}", "op", "insert",
+                                             "table", "Segment", "uuid-name", "segment", "row",
+                                             "physnet", v->physical_network, "vlan",
+                                             (int) v->vlan_id));
+        json_object_set_new(row, "segment", ovsdb_named_uuid("segment"));
+    }
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "insert", "table", "Network",
+                                         "row", row));
     protobuf_c_message_free_unpacked(&net->base, NULL);
     svc_transact(svc, call, ops, network_written, xstrdup(id));
 }
@@ -197,8 +213,7 @@ keep_network(const void *item, const char *project, const struct rpc_principal *
 {
     const PB(ListNetworksRequest) *req = req_;
     const PB(VirtualNetwork) *net = ((const struct store_network *) item)->net;
-    return (svc_can_read(p, net->project_id) || net->spec->shared)
-           && (!project || !strcmp(project, net->project_id))
+    return svc_network_visible(p, item) && (!project || !strcmp(project, net->project_id))
            && (!PB_HAS(req, type) || req->type == net->spec->type)
            && svc_labels_match(req->n_labels, req->labels, net->n_labels, net->labels);
 }
@@ -239,6 +254,12 @@ check_update(const struct store_network *sn, const PB(VirtualNetworkSpec) * new)
     const PB(VirtualNetworkSpec) *old = sn->net->spec;
     if (old->type != new->type) {
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.type", "the type of a network is fixed");
+    }
+    const PB(VlanConfig) *ov = old->vlan, *nv = new->vlan;
+    if ((ov ? ov->vlan_id : 0) != (nv ? nv->vlan_id : 0)
+        || strcmp(ov ? ov->physical_network : "", nv ? nv->physical_network : "")) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan",
+                            "a network's VLAN and physical network are fixed");
     }
     bool v4_changed = strcmp(old->ip_config->ipv4_subnet, new->ip_config->ipv4_subnet);
     bool v6_changed = strcmp(old->ip_config->ipv6_subnet, new->ip_config->ipv6_subnet);

@@ -34,6 +34,13 @@ svc_can_read(const struct rpc_principal *p, const char *project)
 }
 
 bool
+svc_network_visible(const struct rpc_principal *p, const struct store_network *sn)
+{
+    return svc_can_read(p, sn->net->project_id) || sn->net->spec->shared
+           || sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL);
+}
+
+bool
 svc_can_write(const struct rpc_principal *p, const char *project)
 {
     return p->role != RPC_ROLE_READER && svc_can_read(p, project);

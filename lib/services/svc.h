@@ -63,6 +63,9 @@ const struct store_network *svc_find_network(struct svc *svc, struct rpc_call *c
 /* Whether the caller may see / change a resource of 'project'. */
 bool svc_can_read(const struct rpc_principal *p, const char *project);
 bool svc_can_write(const struct rpc_principal *p, const char *project);
+/* Whether the caller sees a network: its own project's, shared ones, and
+ * every EXTERNAL network (the outside that routers and floating IPs use). */
+bool svc_network_visible(const struct rpc_principal *p, const struct store_network *sn);
 
 /* Runs 'ops' (consumed) on the LQNet database and calls 'done' with the
  * outcome; server-side index violations come back as LQ_ALREADY_EXISTS and

@@ -214,11 +214,33 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
     add_row(d, "Logical_Switch_Port", "port", sp->id, cols);
 }
 
+/* A provider network (VLAN, EXTERNAL) reaches its physical network
+ * through a localnet port, tagged with its VLAN if it has one. */
+static void
+translate_localnet(struct nb_desired *d, const struct store_network *sn, json_t *ports)
+{
+    const PB(VlanConfig) *v = sn->net->spec->vlan;
+    char *name = xasprintf("lqnet-ln-%s", sn->id);
+    json_t *tag = v->vlan_id ? json_pack("[s, [i]]", "set", (int) v->vlan_id)
+                             : json_pack("[s, []]", "set");
+    json_t *cols = json_pack("{s:s, s:s, s:[s, [s]], s:[s, [[s, s]]], s:o, s:o}", "name", name,
+                             "type", "localnet", "addresses", "set", "unknown", "options", "map",
+                             "network_name", v->physical_network, "tag_request", tag,
+                             "external_ids", external_ids("localnet", sn->id, NULL));
+    add_row(d, "Logical_Switch_Port", "localnet", sn->id, cols);
+    json_array_append_new(ports, lqref("Logical_Switch_Port", "localnet", sn->id));
+    free(name);
+}
+
 static void
 translate_network(struct nb_desired *d, const struct store_network *sn,
                   const struct translate_config *cfg)
 {
     json_t *ports = json_array();
+    if (sn->net->spec->type == PB_NETWORK_TYPE(VLAN)
+        || sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
+        translate_localnet(d, sn, ports);
+    }
     size_t n;
     struct strmap_node **ids = strmap_sorted(&sn->ports, &n);
     for (size_t i = 0; i < n; i++) {

@@ -245,18 +245,42 @@ check_type(const PB(VirtualNetworkSpec) * spec, const struct validate_config *cf
     case PB_NETWORK_TYPE(ISOLATED):
         break;
     case PB_NETWORK_TYPE(VLAN):
-    case PB_NETWORK_TYPE(EXTERNAL):
+    case PB_NETWORK_TYPE(EXTERNAL): {
         if (!cfg->admin) {
             return lq_error_new(LQ_PERMISSION_DENIED, "spec.type",
                                 "only an admin can create VLAN and EXTERNAL networks");
         }
-        return lq_error_new(LQ_UNIMPLEMENTED, "spec.type",
-                            "VLAN and EXTERNAL networks come with routers; not available yet");
+        const PB(VlanConfig) *v = spec->vlan;
+        bool vlan = spec->type == PB_NETWORK_TYPE(VLAN);
+        if (!v || !*v->physical_network) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan.physicalNetwork",
+                                "required: the provider network (a bridge mapping) it is on");
+        }
+        for (const char *c = v->physical_network; *c; c++) {
+            if (!isalnum((unsigned char) *c) && !strchr("_.-", *c)) {
+                return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan.physicalNetwork",
+                                    "'%s' may hold only letters, digits, '_', '.' and '-'",
+                                    v->physical_network);
+            }
+        }
+        if (v->vlan_id > 4094 || (vlan && !v->vlan_id)) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan.vlanId",
+                                "%u is outside %s..4094", v->vlan_id, vlan ? "1" : "0 (untagged)");
+        }
+        if (spec->type == PB_NETWORK_TYPE(EXTERNAL) && spec->router
+            && (spec->router->enabled || *spec->router->external_gateway_network_id)) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, "spec.router",
+                                "an EXTERNAL network is the outside: routers attach to it, it "
+                                "does not route itself");
+        }
+        break;
+    }
     default:
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.type", "unknown network type %d",
                             (int) spec->type);
     }
-    if (spec->vlan && (spec->vlan->vlan_id || *spec->vlan->physical_network)) {
+    bool provider = spec->type == PB_NETWORK_TYPE(VLAN) || spec->type == PB_NETWORK_TYPE(EXTERNAL);
+    if (!provider && spec->vlan && (spec->vlan->vlan_id || *spec->vlan->physical_network)) {
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan",
                             "only VLAN and EXTERNAL networks take a VLAN");
     }

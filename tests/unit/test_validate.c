@@ -103,7 +103,20 @@ test_rejections(void **state)
     expect("{\"mtu\":1443}", false, INV, "spec.mtu");
     expect("{\"mtu\":67}", false, INV, "spec.mtu");
     expect("{\"type\":\"VLAN\"}", false, LQ_PERMISSION_DENIED, "spec.type");
-    expect("{\"type\":\"EXTERNAL\"}", true, LQ_UNIMPLEMENTED, "spec.type");
+    expect("{\"type\":\"EXTERNAL\"}", true, INV, "spec.vlan.physicalNetwork");
+    expect("{\"type\":\"VLAN\",\"vlan\":{\"physicalNetwork\":\"physnet\"}}", true, INV,
+           "spec.vlan.vlanId");
+    expect("{\"type\":\"VLAN\",\"vlan\":{\"physicalNetwork\":\"phys net\",\"vlanId\":5}}",
+           true, INV, "spec.vlan.physicalNetwork");
+    expect("{\"type\":\"EXTERNAL\",\"vlan\":{\"physicalNetwork\":\"physnet\",\"vlanId\":4095}}",
+           true, INV, "spec.vlan.vlanId");
+    expect("{\"type\":\"EXTERNAL\",\"vlan\":{\"physicalNetwork\":\"physnet\"},"
+           "\"router\":{\"enabled\":true}}",
+           true, INV, "spec.router");
+    expect("{\"type\":\"EXTERNAL\",\"vlan\":{\"physicalNetwork\":\"physnet\"}}", true, 0, NULL);
+    expect("{\"type\":\"VLAN\",\"vlan\":{\"physicalNetwork\":\"physnet\",\"vlanId\":100},"
+           "\"mtu\":1500}",
+           true, 0, NULL);
     expect("{\"type\":\"ISOLATED\",\"router\":{\"enabled\":true}}", false, INV,
            "spec.router.enabled");
     expect("{\"vlan\":{\"vlanId\":10}}", false, INV, "spec.vlan");
