@@ -23,10 +23,8 @@
 #include "util.h"
 #include "validate.h"
 
-#include "limiquantix/network/v1/floating_ip.pb-c.h"
 #include "limiquantix/network/v1/host.pb-c.h"
 #include "limiquantix/network/v1/load_balancer.pb-c.h"
-#include "limiquantix/network/v1/router.pb-c.h"
 #include "limiquantix/network/v1/vpn.pb-c.h"
 
 struct options {
@@ -143,8 +141,33 @@ lqdb_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
         reconciler_mark(r, ovsdb_row_string(row, "id"));
     } else if (!strcmp(table, "Security_Group")) {
         reconciler_mark(r, ovsdb_row_string(row, "id"));
+    } else if (!strcmp(table, "Router")) {
+        reconciler_mark(r, ovsdb_row_string(row, "id"));
+    }
+    if (!strcmp(table, "Floating_Ip") || (!strcmp(table, "Port") && (!old || !new))) {
+        /* Floating IPs live in their routers' NAT; a port that goes takes
+         * its floating IP's NAT with it. */
+        const struct strmap *routers = store_routers(d->svc.store);
+        for (struct strmap_node *n = strmap_first(routers); n; n = strmap_next(routers, n)) {
+            const struct store_router *rt = n->value;
+            if (*rt->external_network) {
+                reconciler_mark(r, rt->id);
+            }
+        }
     }
     store_drain_touched(d->svc.store, mark, r);
+}
+
+/* After each change of the LQNet database: routers nobody uses go (the
+ * reconciler does it, so only one lqnetd tries). */
+static void
+lqdb_batch(void *d_)
+{
+    struct lqnetd *d = d_;
+    if (ovsdb_client_has_lock(d->svc.lqdb)) {
+        svc_router_gc(&d->svc);
+    }
+    reconciler_kick(d->svc.reconciler);
 }
 
 static void
@@ -250,8 +273,16 @@ static const char *const nb_dhcp[] = { "cidr", "options", "external_ids", NULL }
 static const char *const nb_pg[] = { "name", "ports", "acls", "external_ids", NULL };
 static const char *const nb_acl[] = { "priority", "direction", "match", "action", "external_ids",
                                       NULL };
+static const char *const nb_lr[] = { "name", "ports", "nat", "static_routes", "external_ids", NULL };
+static const char *const nb_lrp[] = { "name", "mac", "networks", "gateway_chassis", "external_ids",
+                                      NULL };
+static const char *const nb_gc[] = { "name", "chassis_name", "priority", "external_ids", NULL };
+static const char *const nb_nat[] = { "type", "external_ip", "logical_ip", "logical_port",
+                                      "external_mac", "external_ids", NULL };
+static const char *const nb_route[] = { "ip_prefix", "nexthop", "external_ids", NULL };
 static const char *const sb_pb[] = { "logical_port", "chassis", NULL };
-static const char *const sb_chassis[] = { "name", "hostname", NULL };
+static const char *const sb_chassis[] = { "name", "hostname", "other_config", "external_ids",
+                                          NULL };
 
 int
 main(int argc, char **argv)
@@ -277,7 +308,7 @@ main(int argc, char **argv)
     svc->store = store_create(validate_network_subnets);
 
     static const struct ovsdb_client_cbs lq_cbs = {
-        .synced = lqdb_synced, .row_changed = lqdb_row_changed, .batch_done = kick,
+        .synced = lqdb_synced, .row_changed = lqdb_row_changed, .batch_done = lqdb_batch,
         .lock_changed = lock_changed,
     };
     static const struct ovsdb_client_cbs nb_cbs = {
@@ -287,8 +318,8 @@ main(int argc, char **argv)
     svc->lqdb = ovsdb_client_create(base, o.lqnet_db, "LQNet", &lq_cbs, &d);
     svc->nb = ovsdb_client_create(base, o.nb_db, "OVN_Northbound", &nb_cbs, &d);
     svc->sb = ovsdb_client_create(base, o.sb_db, "OVN_Southbound", &sb_cbs, &d);
-    const char *lq_tables[] = { "Network", "Port", "Ip_Allocation", "Mac_Allocation", "Token",
-                                "Security_Group" };
+    const char *lq_tables[] = { "Network", "Port",        "Ip_Allocation",  "Mac_Allocation",
+                                "Token",   "Floating_Ip", "Security_Group", "Router" };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(lq_tables); i++) {
         ovsdb_client_monitor(svc->lqdb, lq_tables[i], NULL);
     }
@@ -297,6 +328,11 @@ main(int argc, char **argv)
     ovsdb_client_monitor(svc->nb, "DHCP_Options", nb_dhcp);
     ovsdb_client_monitor(svc->nb, "Port_Group", nb_pg);
     ovsdb_client_monitor(svc->nb, "ACL", nb_acl);
+    ovsdb_client_monitor(svc->nb, "Logical_Router", nb_lr);
+    ovsdb_client_monitor(svc->nb, "Logical_Router_Port", nb_lrp);
+    ovsdb_client_monitor(svc->nb, "Gateway_Chassis", nb_gc);
+    ovsdb_client_monitor(svc->nb, "NAT", nb_nat);
+    ovsdb_client_monitor(svc->nb, "Logical_Router_Static_Route", nb_route);
     ovsdb_client_monitor(svc->sb, "Port_Binding", sb_pb);
     ovsdb_client_monitor(svc->sb, "Chassis", sb_chassis);
     ovsdb_client_lock(svc->lqdb, "lqnet_reconciler");
@@ -320,11 +356,13 @@ main(int argc, char **argv)
                            svc_token_handlers, svc);
     rpc_server_add_service(server, &limiquantix__network__v1__security_group_service__descriptor,
                            svc_sg_handlers, svc);
+    rpc_server_add_service(server, &limiquantix__network__v1__router_service__descriptor,
+                           svc_router_handlers, svc);
+    rpc_server_add_service(server, &limiquantix__network__v1__floating_ip_service__descriptor,
+                           svc_fip_handlers, svc);
     const ProtobufCServiceDescriptor *later[] = {
-        &limiquantix__network__v1__floating_ip_service__descriptor,
         &limiquantix__network__v1__load_balancer_service__descriptor,
         &limiquantix__network__v1__vpn_service_manager__descriptor,
-        &limiquantix__network__v1__router_service__descriptor,
         &limiquantix__network__v1__host_service__descriptor,
     };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(later); i++) {

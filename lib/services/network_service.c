@@ -177,6 +177,14 @@ create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     json_t *row = network_row(net);
     json_t *ops = json_array();
+    err = svc_router_attach(svc, net, ops, row);
+    if (err) {
+        json_decref(row);
+        json_decref(ops);
+        protobuf_c_message_free_unpacked(&net->base, NULL);
+        rpc_call_fail(call, err);
+        return;
+    }
     const PB(VlanConfig) *v = net->spec->vlan;
     if (net->spec->type == PB_NETWORK_TYPE(VLAN) || net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
         /* One network per VLAN (or untagged) of a physical network: the
@@ -343,16 +351,28 @@ update_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         return;
     }
     svc_now(net->updated_at);
-    const char *old_body = NULL;
-    const struct ovsdb_row *row = ovsdb_client_get_row(svc->lqdb, "Network", sn->row_uuid);
-    old_body = row ? ovsdb_row_string(row, "body") : "";
-    json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}, {s:s, s:s, "
-                            "s:[[s, s, s]], s:o}]",
-                            "op", "wait", "table", "Network", "where", "id", "==", sn->id,
-                            "columns", "body", "until", "==", "rows", "body", old_body, "op",
-                            "update", "table", "Network", "where", "id", "==", sn->id, "row",
-                            network_row(net));
-    json_object_set_new(json_array_get(ops, 0), "timeout", json_integer(0));
+    const struct ovsdb_row *old_row = ovsdb_client_get_row(svc->lqdb, "Network", sn->row_uuid);
+    json_t *row = network_row(net);
+    json_t *ops = json_array();
+    err = svc_router_attach(svc, net, ops, row);
+    if (err) {
+        json_decref(row);
+        json_decref(ops);
+        protobuf_c_message_free_unpacked(&net->base, NULL);
+        rpc_call_fail(call, err);
+        return;
+    }
+    /* Guarded: nobody changed the network since it was read. */
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}",
+                                         "op", "wait", "table", "Network", "timeout", 0, "where",
+                                         "id", "==", sn->id, "columns", "body", "until", "==",
+                                         "rows", "body",
+                                         old_row ? ovsdb_row_string(old_row, "body") : ""));
+    json_object_del(row, "id");
+    json_object_del(row, "project");
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]], s:o}", "op", "update",
+                                         "table", "Network", "where", "id", "==", sn->id, "row",
+                                         row));
     protobuf_c_message_free_unpacked(&net->base, NULL);
     svc_transact(svc, call, ops, network_written, xstrdup(sn->id));
 }

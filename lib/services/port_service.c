@@ -156,6 +156,33 @@ ip_is_used(void *aux, const struct net_addr *a)
     return false;
 }
 
+struct lq_error *
+svc_pick_ip(struct svc *svc, const struct store_network *sn, int family, const char *field,
+            char out[NET_ADDR_STRLEN])
+{
+    const struct ipam_subnet *subnet = family == AF_INET ? sn->v4 : sn->v6;
+    struct used_ctx u = { svc, sn };
+    struct net_addr a;
+    char *hint_key = xasprintf("%s|%d", sn->id, family == AF_INET ? 4 : 6);
+    struct net_addr *hint = strmap_get(&svc->hints, hint_key);
+    bool found = subnet && ipam_next_free(subnet, ip_is_used, &u, hint, &a);
+    if (found) {
+        if (!hint) {
+            hint = xmalloc(sizeof *hint);
+            strmap_put(&svc->hints, hint_key, hint);
+        }
+        *hint = a;
+        net_addr_to_string(&a, out);
+    }
+    free(hint_key);
+    return found ? NULL
+                 : lq_error_new(subnet ? LQ_RESOURCE_EXHAUSTED : LQ_FAILED_PRECONDITION, field,
+                                subnet ? "no free %s address left in network '%s'"
+                                       : "network '%s' has no %s subnet",
+                                subnet ? (family == AF_INET ? "IPv4" : "IPv6") : sn->id,
+                                subnet ? sn->id : (family == AF_INET ? "IPv4" : "IPv6"));
+}
+
 static void
 add_fixed_ip(PB(PortSpec) * spec, const char *addr)
 {
@@ -281,31 +308,18 @@ choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec,
     }
     const struct ipam_subnet *subnets[] = { b ? NULL : sn->v4, sn->v6 };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(subnets); i++) {
-        struct net_addr a;
-        struct used_ctx u = { svc, sn };
-        if (!subnets[i]) {
-            continue;
-        }
-        char *hint_key = xasprintf("%s|%d", sn->id, i ? 6 : 4);
-        struct net_addr *hint = strmap_get(&svc->hints, hint_key);
-        bool found = ipam_next_free(subnets[i], ip_is_used, &u, hint, &a);
-        if (found) {
-            if (!hint) {
-                hint = xmalloc(sizeof *hint);
-                strmap_put(&svc->hints, hint_key, hint);
-            }
-            *hint = a;
-        }
-        free(hint_key);
-        if (!found) {
-            return lq_error_new(LQ_RESOURCE_EXHAUSTED, "spec.fixedIps",
-                                "no free %s address left in network '%s'",
-                                i ? "IPv6" : "IPv4", sn->id);
-        }
         char buf[NET_ADDR_STRLEN];
-        add_fixed_ip(spec, net_addr_to_string(&a, buf));
-        validate_set_string(&spec->fixed_ips[spec->n_fixed_ips - 1]->subnet_id,
-                            i ? "ipv6" : "ipv4");
+        struct lq_error *err = subnets[i] ? svc_pick_ip(svc, sn, i ? AF_INET6 : AF_INET,
+                                                        "spec.fixedIps", buf)
+                                          : NULL;
+        if (err) {
+            return err;
+        }
+        if (subnets[i]) {
+            add_fixed_ip(spec, buf);
+            validate_set_string(&spec->fixed_ips[spec->n_fixed_ips - 1]->subnet_id,
+                                i ? "ipv6" : "ipv4");
+        }
     }
     return NULL;
 }

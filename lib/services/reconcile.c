@@ -49,6 +49,7 @@ reconciler_create(struct event_base *base, struct ovsdb_client *nb, struct ovsdb
     r->lock_db = lock_db;
     r->store = store;
     r->cfg = *cfg;
+    r->cfg.chassis = ovsdb_client_table(sb, "Chassis");
     r->pass = event_new(base, -1, 0, run_pass, r);
     r->desired = translate_new();
     strmap_init(&r->index);
@@ -120,6 +121,17 @@ reconciler_check_all(struct reconciler *r)
 }
 
 bool
+reconciler_row_ready(const struct reconciler *r, const char *table, const char *owner,
+                     const char *sub)
+{
+    char *key = xasprintf("%s|%s", table, sub);
+    bool ready = strmap_contains(&r->desired->rows, key) && !strmap_contains(&r->pending, key)
+                 && !strmap_contains(&r->marked, owner);
+    free(key);
+    return ready;
+}
+
+bool
 reconciler_is_ready(const struct reconciler *r, const char *owner)
 {
     const struct strmap *keys = strmap_get(&r->desired->owners, owner);
@@ -147,6 +159,21 @@ reconciler_port_state(const struct reconciler *r, const char *port_id, struct po
     const char *chassis = row ? ovsdb_row_string(row, "chassis") : "";
     const struct ovsdb_row *ch = *chassis ? ovsdb_client_get_row(r->sb, "Chassis", chassis) : NULL;
     out->chassis = ch ? ovsdb_row_string(ch, "name") : NULL;
+}
+
+const char *
+reconciler_gateway_host(const struct reconciler *r, const char *id)
+{
+    /* northd binds the gateway port's chassis-redirect port "cr-<port>". */
+    char *port = translate_gateway_port_name(id);
+    char *name = xasprintf("cr-%s", port);
+    const char *pb = strmap_get(&r->pb_by_port, name);
+    free(name);
+    free(port);
+    const struct ovsdb_row *row = pb ? ovsdb_client_get_row(r->sb, "Port_Binding", pb) : NULL;
+    const char *chassis = row ? ovsdb_row_string(row, "chassis") : "";
+    const struct ovsdb_row *ch = *chassis ? ovsdb_client_get_row(r->sb, "Chassis", chassis) : NULL;
+    return ch ? ovsdb_row_string(ch, "name") : NULL;
 }
 
 static void
@@ -182,6 +209,11 @@ reconciler_row_changed(struct reconciler *r, const char *table, const struct ovs
         index_row(&r->pb_by_port, "logical_port", old, new);
         return;
     } else if (!strcmp(table, "Chassis")) {
+        /* Where gateways may run changed. */
+        const struct strmap *routers = store_routers(r->store);
+        for (struct strmap_node *n = strmap_first(routers); n; n = strmap_next(routers, n)) {
+            reconciler_mark(r, n->key);
+        }
         return;
     }
     if (old) {

@@ -31,12 +31,19 @@ void reconciler_mark(struct reconciler *r, const char *id);
 void reconciler_mark_network(struct reconciler *r, const char *id);
 /* Diffs every row at the next pass (after a resync of Northbound). */
 void reconciler_check_all(struct reconciler *r);
+/* Whether the Northbound row 'key' ("kind:owner[/sub]") of 'table', owned by
+ * 'owner', exists and is as lqnet wants it. */
+bool reconciler_row_ready(const struct reconciler *r, const char *table, const char *owner,
+                          const char *key);
 /* Whether every Northbound row of resource 'owner' is as lqnet wants it. */
 bool reconciler_is_ready(const struct reconciler *r, const char *owner);
 
 /* Feeds a Northbound or Southbound row change (keeps lookup indexes). */
 void reconciler_row_changed(struct reconciler *r, const char *table,
                             const struct ovsdb_row *old, const struct ovsdb_row *new);
+
+/* The chassis where router 'id's gateway port is active, or NULL. */
+const char *reconciler_gateway_host(const struct reconciler *r, const char *id);
 
 /* Where a port is bound, from the Northbound and Southbound replicas;
  * 'chassis' points into the replica (valid until it changes). */

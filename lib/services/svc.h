@@ -36,6 +36,20 @@ extern const struct rpc_handler svc_network_handlers[];
 extern const struct rpc_handler svc_port_handlers[];
 extern const struct rpc_handler svc_token_handlers[];
 extern const struct rpc_handler svc_sg_handlers[];
+extern const struct rpc_handler svc_router_handlers[];
+extern const struct rpc_handler svc_fip_handlers[];
+
+/* Whether a network spec asks for routing. */
+bool svc_network_routed(const PB(VirtualNetworkSpec) * spec);
+/* Sets the "router" column of network row 'row' for 'net': "" when it is
+ * not routed; else its project's router towards its external gateway
+ * network, appending that router's creation (and the reservation of its
+ * outside address) to 'ops' when it does not exist yet. */
+struct lq_error *svc_router_attach(struct svc *svc, const PB(VirtualNetwork) * net, json_t *ops,
+                                   json_t *row);
+/* Removes routers that no network uses any more (the reconciler's job:
+ * call it where the reconciler lock is held). */
+void svc_router_gc(struct svc *svc);
 
 /* Appends to 'ops' the creation of 'project's "default" security group
  * (ingress from its own members, all egress); writes its new id to 'id'. */
@@ -56,6 +70,13 @@ int svc_ensure_admin_token(struct svc *svc, const char *path);
  * 'write' calls need member or admin. */
 struct lq_error *svc_project(const struct rpc_principal *p, const char *requested, bool write,
                              const char **project);
+/* Picks a free address of 'family' (AF_INET, AF_INET6) in network 'sn'
+ * for lqnet to hand out: from the pools, after the last one handed out,
+ * skipping used, reserved and statically bound addresses. Errors name
+ * 'field'. */
+struct lq_error *svc_pick_ip(struct svc *svc, const struct store_network *sn, int family,
+                             const char *field, char out[46]);
+
 /* Finds a network the caller may see ('write': may change); otherwise
  * returns NULL with not_found (no existence leak) or permission_denied. */
 const struct store_network *svc_find_network(struct svc *svc, struct rpc_call *call,

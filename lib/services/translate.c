@@ -13,8 +13,17 @@
 #include "util.h"
 #include "validate.h"
 
-const char *const translate_tables[] = { "Logical_Switch", "Logical_Switch_Port", "DHCP_Options",
-                                         "Port_Group",     "ACL",                 NULL };
+const char *const translate_tables[] = { "Logical_Switch",
+                                         "Logical_Switch_Port",
+                                         "DHCP_Options",
+                                         "Port_Group",
+                                         "ACL",
+                                         "Logical_Router",
+                                         "Logical_Router_Port",
+                                         "Gateway_Chassis",
+                                         "NAT",
+                                         "Logical_Router_Static_Route",
+                                         NULL };
 
 /* The port group every port with port security is in: default deny, and
  * the infrastructure traffic (DHCP, neighbour discovery) no rule may block. */
@@ -214,6 +223,225 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
     add_row(d, "Logical_Switch_Port", "port", sp->id, cols);
 }
 
+char *
+translate_gateway_port_name(const char *router_id)
+{
+    return xasprintf("lqnet-lrp-gw-%s", router_id);
+}
+
+/* "ADDRESS/PLEN" of a subnet's gateway, for a router port. */
+static char *
+gateway_cidr(const struct ipam_subnet *s)
+{
+    char gw[NET_ADDR_STRLEN];
+    net_addr_to_string(ipam_gateway(s), gw);
+    return xasprintf("%s/%d", gw, ipam_cidr(s)->plen);
+}
+
+/* The router's side of a routed network: the network's switch gets a
+ * port of type router that patches to it. */
+static void
+translate_router_port(struct nb_desired *d, const struct store_network *sn, json_t *ports)
+{
+    char *name = xasprintf("lqnet-rp-%s", sn->id);
+    char *peer = xasprintf("lqnet-lrp-%s", sn->id);
+    json_t *cols = json_pack("{s:s, s:s, s:[s, [s]], s:[s, [[s, s]]], s:o}", "name", name, "type",
+                             "router", "addresses", "set", "router", "options", "map",
+                             "router-port", peer, "external_ids",
+                             external_ids("rport", sn->id, NULL));
+    add_row(d, "Logical_Switch_Port", "rport", sn->id, cols);
+    json_array_append_new(ports, lqref("Logical_Switch_Port", "rport", sn->id));
+    free(name);
+    free(peer);
+}
+
+/* Whether chassis 'row' maps physical network 'physnet' to a bridge. */
+static bool
+chassis_maps(const struct ovsdb_row *row, const char *physnet)
+{
+    const char *m = ovsdb_row_map_get(row, "other_config", "ovn-bridge-mappings");
+    m = m ? m : ovsdb_row_map_get(row, "external_ids", "ovn-bridge-mappings");
+    size_t len = strlen(physnet);
+    for (const char *p = m; p && *p;) {
+        if (!strncmp(p, physnet, len) && p[len] == ':') {
+            return true;
+        }
+        p = strchr(p, ',');
+        p = p ? p + 1 : NULL;
+    }
+    return false;
+}
+
+static void
+add_child(struct nb_desired *d, const char *table, const char *kind, const char *owner,
+          const char *sub, json_t *cols, json_t *refs)
+{
+    json_t *ext = json_object_get(cols, "external_ids");
+    if (ext) {
+        json_array_append_new(json_array_get(ext, 1), json_pack("[s, s]", "lqnet:sub", sub));
+    }
+    add_sub_row(d, table, kind, owner, sub, cols);
+    char *key = xasprintf("%s/%s", owner, sub);
+    json_array_append_new(refs, lqref(table, kind, key));
+    free(key);
+}
+
+/* The gateway: a port on the external network, active on one chassis that
+ * maps its physical network (the others stand by, by priority), SNAT for
+ * the attached subnets, and the default route out. */
+static void
+translate_gateway(struct nb_desired *d, const struct store *store, const struct store_router *r,
+                  const struct translate_config *cfg, json_t *ports, json_t *nat, json_t *routes)
+{
+    const struct store_network *xn = store_network(store, r->external_network);
+    if (!xn || !xn->v4 || !*r->gateway_ip) {
+        return;
+    }
+    char *lrp = translate_gateway_port_name(r->id);
+    char *seed = xasprintf("gw-%s", r->id);
+    char mac[18];
+    translate_server_mac(seed, mac);
+    free(seed);
+    char *net = xasprintf("%s/%d", r->gateway_ip, ipam_cidr(xn->v4)->plen);
+    json_t *gcs = json_array();
+    size_t n = 0;
+    struct strmap_node **chassis = cfg->chassis ? strmap_sorted(cfg->chassis, &n) : NULL;
+    int priority = 100;
+    for (size_t i = 0; i < n; i++) {
+        const struct ovsdb_row *ch = chassis[i]->value;
+        const char *name = ovsdb_row_string(ch, "name");
+        if (!chassis_maps(ch, xn->net->spec->vlan->physical_network) || priority < 1) {
+            continue;
+        }
+        char *sub = xasprintf("gc/%s", name);
+        char *gcname = xasprintf("%s-%s", lrp, name);
+        add_child(d, "Gateway_Chassis", "gc", r->id, sub,
+                  json_pack("{s:s, s:s, s:i, s:o}", "name", gcname, "chassis_name", name,
+                            "priority", priority--, "external_ids", external_ids("gc", r->id, NULL)),
+                  gcs);
+        free(gcname);
+        free(sub);
+    }
+    free(chassis);
+    add_child(d, "Logical_Router_Port", "lrp", r->id, "gw",
+              json_pack("{s:s, s:s, s:[s, [s]], s:[s, o], s:o}", "name", lrp, "mac", mac,
+                        "networks", "set", net, "gateway_chassis", "set", gcs, "external_ids",
+                        external_ids("lrp", r->id, NULL)),
+              ports);
+    /* The external switch's side, announcing the router's NAT addresses. */
+    char *lsp = xasprintf("lqnet-rp-gw-%s", r->id);
+    add_row(d, "Logical_Switch_Port", "gwport", r->id,
+            json_pack("{s:s, s:s, s:[s, [s]], s:[s, [[s, s], [s, s]]], s:o}", "name", lsp, "type",
+                      "router", "addresses", "set", "router", "options", "map", "nat-addresses",
+                      "router", "router-port", lrp, "external_ids",
+                      external_ids("gwport", r->id, NULL)));
+    char gw[NET_ADDR_STRLEN];
+    net_addr_to_string(ipam_gateway(xn->v4), gw);
+    add_child(d, "Logical_Router_Static_Route", "route", r->id, "default",
+              json_pack("{s:s, s:s, s:o}", "ip_prefix", "0.0.0.0/0", "nexthop", gw,
+                        "external_ids", external_ids("route", r->id, NULL)),
+              routes);
+    for (struct strmap_node *node = strmap_first(&r->networks); node;
+         node = strmap_next(&r->networks, node)) {
+        const struct store_network *sn = node->value;
+        const PB(RouterConfig) *rc = sn->net->spec->router;
+        if (!sn->v4 || !rc || !rc->enable_snat) {
+            continue;
+        }
+        char cidr[NET_CIDR_STRLEN];
+        net_cidr_format(ipam_cidr(sn->v4), cidr);
+        char *sub = xasprintf("snat/%s", sn->id);
+        add_child(d, "NAT", "nat", r->id, sub,
+                  json_pack("{s:s, s:s, s:s, s:o}", "type", "snat", "external_ip", r->gateway_ip,
+                            "logical_ip", cidr, "external_ids", external_ids("nat", r->id, NULL)),
+                  nat);
+        free(sub);
+    }
+    free(lsp);
+    free(net);
+    free(lrp);
+}
+
+/* The port a floating IP points at, and its address, when the association
+ * is valid: the port exists and its network is routed by 'r'. */
+static const char *
+fip_target(const struct store *store, const struct store_fip *f, const struct store_router *r)
+{
+    const PB(FloatingIpAssignment) *a = f->fip->assignment;
+    const struct store_port *sp = a && *a->port_id ? store_port(store, a->port_id) : NULL;
+    const struct store_network *sn = sp ? store_network(store, sp->network) : NULL;
+    if (!sn || strcmp(sn->router, r->id) || strcmp(f->fip->external_network_id, r->external_network)) {
+        return NULL;
+    }
+    return *a->fixed_ip ? a->fixed_ip : NULL;
+}
+
+static void
+translate_router(struct nb_desired *d, const struct store *store, const struct store_router *r,
+                 const struct translate_config *cfg)
+{
+    json_t *ports = json_array(), *nat = json_array(), *routes = json_array();
+    size_t n;
+    struct strmap_node **nets = strmap_sorted(&r->networks, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct store_network *sn = nets[i]->value;
+        json_t *networks = json_array();
+        const struct ipam_subnet *subnets[] = { sn->v4, sn->v6 };
+        for (size_t k = 0; k < LQ_ARRAY_SIZE(subnets); k++) {
+            if (subnets[k]) {
+                char *c = gateway_cidr(subnets[k]);
+                json_array_append_new(networks, json_string(c));
+                free(c);
+            }
+        }
+        char *name = xasprintf("lqnet-lrp-%s", sn->id);
+        char *sub = xasprintf("net/%s", sn->id);
+        char mac[18];
+        translate_server_mac(sn->id, mac);
+        add_child(d, "Logical_Router_Port", "lrp", r->id, sub,
+                  json_pack("{s:s, s:s, s:[s, o], s:o}", "name", name, "mac", mac, "networks",
+                            "set", networks, "external_ids", external_ids("lrp", r->id, NULL)),
+                  ports);
+        const PB(RouterConfig) *rc = sn->net->spec->router;
+        for (size_t k = 0; rc && k < rc->n_routes; k++) {
+            char *rsub = xasprintf("route/%s/%zu", sn->id, k);
+            add_child(d, "Logical_Router_Static_Route", "route", r->id, rsub,
+                      json_pack("{s:s, s:s, s:o}", "ip_prefix", rc->routes[k]->destination,
+                                "nexthop", rc->routes[k]->next_hop, "external_ids",
+                                external_ids("route", r->id, NULL)),
+                      routes);
+            free(rsub);
+        }
+        free(sub);
+        free(name);
+    }
+    free(nets);
+    if (*r->external_network) {
+        translate_gateway(d, store, r, cfg, ports, nat, routes);
+        const struct strmap *fips = store_fips(store);
+        for (struct strmap_node *node = strmap_first(fips); node; node = strmap_next(fips, node)) {
+            const struct store_fip *f = node->value;
+            const char *ip = fip_target(store, f, r);
+            if (!ip) {
+                continue;
+            }
+            char *sub = xasprintf("fip/%s", f->id);
+            add_child(d, "NAT", "nat", r->id, sub,
+                      json_pack("{s:s, s:s, s:s, s:o}", "type", "dnat_and_snat", "external_ip",
+                                f->fip->ip_address, "logical_ip", ip, "external_ids",
+                                external_ids("nat", r->id, NULL)),
+                      nat);
+            free(sub);
+        }
+    }
+    char *name = xasprintf("lqnet-r-%s", r->id);
+    add_row(d, "Logical_Router", "router", r->id,
+            json_pack("{s:s, s:[s, o], s:[s, o], s:[s, o], s:o}", "name", name, "ports", "set",
+                      ports, "nat", "set", nat, "static_routes", "set", routes, "external_ids",
+                      external_ids("router", r->id, NULL)));
+    free(name);
+}
+
 /* A provider network (VLAN, EXTERNAL) reaches its physical network
  * through a localnet port, tagged with its VLAN if it has one. */
 static void
@@ -233,13 +461,26 @@ translate_localnet(struct nb_desired *d, const struct store_network *sn, json_t 
 }
 
 static void
-translate_network(struct nb_desired *d, const struct store_network *sn,
+translate_network(struct nb_desired *d, const struct store *store, const struct store_network *sn,
                   const struct translate_config *cfg)
 {
     json_t *ports = json_array();
     if (sn->net->spec->type == PB_NETWORK_TYPE(VLAN)
         || sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
         translate_localnet(d, sn, ports);
+    }
+    if (*sn->router) {
+        translate_router_port(d, sn, ports);
+    }
+    if (sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
+        /* The routers that use it as their way out. */
+        const struct strmap *routers = store_routers(store);
+        for (struct strmap_node *n = strmap_first(routers); n; n = strmap_next(routers, n)) {
+            const struct store_router *r = n->value;
+            if (!strcmp(r->external_network, sn->id) && *r->gateway_ip) {
+                json_array_append_new(ports, lqref("Logical_Switch_Port", "gwport", r->id));
+            }
+        }
     }
     size_t n;
     struct strmap_node **ids = strmap_sorted(&sn->ports, &n);
@@ -495,10 +736,13 @@ translate_owner(struct nb_desired *d, const struct store *store,
     const struct store_network *sn = store_network(store, id);
     const struct store_port *sp = sn ? NULL : store_port(store, id);
     const struct store_sg *g = sn || sp ? NULL : store_sg(store, id);
+    const struct store_router *r = sn || sp || g ? NULL : store_router(store, id);
     if (!strcmp(id, translate_secured_group)) {
         translate_secured(d, store);
     } else if (g) {
         translate_sg(d, g);
+    } else if (r) {
+        translate_router(d, store, r, cfg);
     } else if (sp) {
         sn = store_network(store, sp->network);
         if (!sn) {
@@ -506,7 +750,7 @@ translate_owner(struct nb_desired *d, const struct store *store,
         }
         translate_port(d, sp, sn);
     } else if (sn) {
-        translate_network(d, sn, cfg);
+        translate_network(d, store, sn, cfg);
     }
     struct strmap *keys = strmap_get(&d->owners, id);
     for (struct strmap_node *n = keys ? strmap_first(keys) : NULL; n && changed;
@@ -528,7 +772,8 @@ struct nb_desired *
 translate_build(const struct store *store, const struct translate_config *cfg)
 {
     struct nb_desired *d = translate_new();
-    const struct strmap *maps[] = { store_networks(store), store_ports(store), store_sgs(store) };
+    const struct strmap *maps[] = { store_networks(store), store_ports(store), store_sgs(store),
+                                    store_routers(store) };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(maps); i++) {
         for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
             translate_owner(d, store, cfg, n->key, NULL);

@@ -14,6 +14,9 @@ struct store;
 
 struct translate_config {
     unsigned int physical_mtu;
+    /* Southbound Chassis rows (uuid -> struct ovsdb_row): where gateways
+     * may run. May be NULL. */
+    const struct strmap *chassis;
 };
 
 struct nb_row {
@@ -49,8 +52,9 @@ struct nb_desired *translate_new(void);
 struct nb_desired *translate_build(const struct store *store, const struct translate_config *cfg);
 /* Recomputes the rows of resource 'id' (a network: its switch and DHCP
  * options; a port: its switch port; a security group: its port group and
- * ACLs; translate_secured_group: the default-deny group), or drops them if
- * 'store' no longer has it. Every key dropped or written is added to 'changed' (may be NULL).
+ * ACLs; a router: its ports, gateway, NAT (floating IPs included) and
+ * routes; translate_secured_group: the default-deny group), or drops them
+ * if 'store' no longer has it. Every key dropped or written is added to 'changed' (may be NULL).
  * A network's rows depend on its set of ports, a port's on its network,
  * a group's on its member ports, the default-deny group's on every port's
  * port security: callers recompute both sides when either changes. */
@@ -68,6 +72,9 @@ char *translate_pg_name(const char *sg_id);
 /* The OVN priority and match of a rule in group 'pg', 'family' 4 or 6. */
 int translate_acl_priority(const PB(SecurityGroupRule) * rule);
 char *translate_rule_match(const PB(SecurityGroupRule) * rule, const char *pg, int family);
+
+/* The name of router 'router_id's gateway port (malloc'd). */
+char *translate_gateway_port_name(const char *router_id);
 
 /* The Logical_Switch name of a network (malloc'd). */
 char *translate_switch_name(const char *network_id);

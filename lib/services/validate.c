@@ -238,7 +238,45 @@ check_ip_config(PB(VirtualNetworkSpec) * spec, struct ipam_subnet **v4, struct i
 }
 
 static struct lq_error *
-check_type(const PB(VirtualNetworkSpec) * spec, const struct validate_config *cfg)
+check_router(PB(RouterConfig) * rc)
+{
+    if (*rc->external_gateway_network_id) {
+        rc->enabled = true;
+        if (!PB_HAS(rc, enable_snat)) {
+            PB_MARK(rc, enable_snat);
+            rc->enable_snat = true;
+        }
+    } else if (PB_HAS(rc, enable_snat) && rc->enable_snat) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.router.enableSnat",
+                            "SNAT needs an externalGatewayNetworkId");
+    }
+    if (rc->n_routes && !rc->enabled) {
+        return lq_error_new(LQ_INVALID_ARGUMENT, "spec.router.routes",
+                            "static routes need routing enabled");
+    }
+    for (size_t i = 0; i < rc->n_routes; i++) {
+        PB(StaticRoute) *r = rc->routes[i];
+        struct net_cidr c;
+        struct net_addr a;
+        char field[64], buf[NET_CIDR_STRLEN];
+        snprintf(field, sizeof field, "spec.router.routes[%zu].destination", i);
+        if (!net_cidr_parse(r->destination, &c)) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, field, "'%s' is not a CIDR",
+                                r->destination);
+        }
+        validate_set_string(&r->destination, net_cidr_format(&c, buf));
+        snprintf(field, sizeof field, "spec.router.routes[%zu].nextHop", i);
+        if (!net_addr_parse(r->next_hop, &a) || a.family != c.addr.family) {
+            return lq_error_new(LQ_INVALID_ARGUMENT, field,
+                                "'%s' is not an address of the destination's family",
+                                r->next_hop);
+        }
+    }
+    return NULL;
+}
+
+static struct lq_error *
+check_type(PB(VirtualNetworkSpec) * spec, const struct validate_config *cfg)
 {
     switch (spec->type) {
     case PB_NETWORK_TYPE(OVERLAY):
@@ -289,9 +327,11 @@ check_type(const PB(VirtualNetworkSpec) * spec, const struct validate_config *cf
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.router.enabled",
                             "an ISOLATED network cannot be routed");
     }
-    if (spec->router && (spec->router->enabled || *spec->router->external_gateway_network_id
-                         || spec->router->n_routes)) {
-        return lq_error_new(LQ_UNIMPLEMENTED, "spec.router", "routing is not available yet");
+    if (spec->router) {
+        struct lq_error *err = check_router(spec->router);
+        if (err) {
+            return err;
+        }
     }
     if (spec->shared && !cfg->admin) {
         return lq_error_new(LQ_PERMISSION_DENIED, "spec.shared",

@@ -6,7 +6,9 @@
 #include "google/protobuf/field_mask.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "limiquantix/network/v1/network.pb-c.h"
+#include "limiquantix/network/v1/floating_ip.pb-c.h"
 #include "limiquantix/network/v1/port.pb-c.h"
+#include "limiquantix/network/v1/router.pb-c.h"
 #include "limiquantix/network/v1/security_group.pb-c.h"
 #include "limiquantix/network/v1/token.pb-c.h"
 

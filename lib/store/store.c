@@ -24,6 +24,11 @@ struct store {
     struct strmap sg_rows;       /* row uuid -> store_sg */
     struct strmap default_sgs;   /* project -> store_sg */
     struct strmap touched;       /* ids of groups whose members changed */
+    struct strmap routers;       /* id -> store_router */
+    struct strmap router_rows;   /* row uuid -> store_router */
+    struct strmap router_keys;   /* unique key -> store_router */
+    struct strmap fips;          /* id -> store_fip */
+    struct strmap fip_rows;      /* row uuid -> store_fip */
     struct strmap token_hashes;  /* hash -> store_token */
     struct strmap net_rows;      /* row uuid -> store_network */
     struct strmap port_rows;     /* row uuid -> store_port */
@@ -46,6 +51,11 @@ store_create(store_subnets_fn *subnets)
     strmap_init(&s->sg_rows);
     strmap_init(&s->default_sgs);
     strmap_init(&s->touched);
+    strmap_init(&s->routers);
+    strmap_init(&s->router_rows);
+    strmap_init(&s->router_keys);
+    strmap_init(&s->fips);
+    strmap_init(&s->fip_rows);
     strmap_init(&s->token_hashes);
     strmap_init(&s->net_rows);
     strmap_init(&s->port_rows);
@@ -64,6 +74,7 @@ network_free(void *p)
     if (n) {
         free(n->id);
         free(n->row_uuid);
+        free(n->router);
         strmap_destroy(&n->ports);
         protobuf_c_message_free_unpacked(&n->net->base, NULL);
         ipam_subnet_destroy(n->v4);
@@ -95,6 +106,33 @@ sg_free(void *p)
         strmap_destroy(&g->ports);
         protobuf_c_message_free_unpacked(&g->sg->base, NULL);
         free(g);
+    }
+}
+
+static void
+router_free(void *p)
+{
+    struct store_router *r = p;
+    if (r) {
+        free(r->id);
+        free(r->row_uuid);
+        free(r->project);
+        free(r->external_network);
+        free(r->gateway_ip);
+        strmap_destroy(&r->networks);
+        free(r);
+    }
+}
+
+static void
+fip_free(void *p)
+{
+    struct store_fip *f = p;
+    if (f) {
+        free(f->id);
+        free(f->row_uuid);
+        protobuf_c_message_free_unpacked(&f->fip->base, NULL);
+        free(f);
     }
 }
 
@@ -133,6 +171,11 @@ store_destroy(struct store *s)
     strmap_destroy(&s->sg_rows);
     strmap_destroy(&s->default_sgs);
     strmap_destroy(&s->touched);
+    strmap_destroy(&s->router_rows);
+    strmap_destroy(&s->router_keys);
+    strmap_destroy_with(&s->routers, router_free);
+    strmap_destroy(&s->fip_rows);
+    strmap_destroy_with(&s->fips, fip_free);
     strmap_destroy_with(&s->sgs, sg_free);
     strmap_destroy(&s->port_rows);
     strmap_destroy(&s->token_rows);
@@ -196,12 +239,28 @@ recount_network(struct store *s, struct store_network *n)
     }
 }
 
+/* Attaches 'n' to (or detaches it from) its router's list of networks. */
+static void
+router_membership(struct store *s, struct store_network *n, bool add)
+{
+    struct store_router *r = *n->router ? strmap_get(&s->routers, n->router) : NULL;
+    if (r && add) {
+        strmap_put(&r->networks, n->id, n);
+    } else if (r) {
+        strmap_remove(&r->networks, n->id);
+    }
+    if (*n->router) {
+        strmap_put(&s->touched, n->router, NULL);
+    }
+}
+
 static void
 network_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
     if (old) {
         struct store_network *n = strmap_remove(&s->net_rows, old->uuid);
         if (n) {
+            router_membership(s, n, false);
             strmap_remove(&s->networks, n->id);
             network_free(n);
         }
@@ -217,10 +276,12 @@ network_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb
     n->id = xstrdup(ovsdb_row_string(new, "id"));
     n->row_uuid = xstrdup(new->uuid);
     n->net = (PB(VirtualNetwork) *) m;
+    n->router = xstrdup(ovsdb_row_string(new, "router"));
     strmap_init(&n->ports);
     s->subnets(n->net, &n->v4, &n->v6);
     network_free(strmap_put(&s->networks, n->id, n));
     strmap_put(&s->net_rows, n->row_uuid, n);
+    router_membership(s, n, true);
     recount_network(s, n);
 }
 
@@ -387,6 +448,75 @@ sg_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row 
     }
 }
 
+char *
+store_router_key(const char *project, const char *external_network)
+{
+    return xasprintf("%s|%s", project, external_network);
+}
+
+static void
+router_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    if (old) {
+        struct store_router *r = strmap_remove(&s->router_rows, old->uuid);
+        if (r) {
+            char *key = store_router_key(r->project, r->external_network);
+            strmap_remove(&s->router_keys, key);
+            free(key);
+            strmap_remove(&s->routers, r->id);
+            strmap_put(&s->touched, r->external_network, NULL);
+            router_free(r);
+        }
+    }
+    if (!new) {
+        return;
+    }
+    struct store_router *r = xcalloc(1, sizeof *r);
+    r->id = xstrdup(ovsdb_row_string(new, "id"));
+    r->row_uuid = xstrdup(new->uuid);
+    r->project = xstrdup(ovsdb_row_string(new, "project"));
+    r->external_network = xstrdup(ovsdb_row_string(new, "external_network"));
+    /* The address is also a column: the allocation row that reserves it
+     * may arrive after this one. */
+    r->gateway_ip = xstrdup(ovsdb_row_string(new, "gateway_address"));
+    strmap_init(&r->networks);
+    for (struct strmap_node *n = strmap_first(&s->networks); n; n = strmap_next(&s->networks, n)) {
+        struct store_network *sn = n->value;
+        if (!strcmp(sn->router, r->id)) {
+            strmap_put(&r->networks, sn->id, sn);
+        }
+    }
+    router_free(strmap_put(&s->routers, r->id, r));
+    strmap_put(&s->router_rows, r->row_uuid, r);
+    char *key = store_router_key(r->project, r->external_network);
+    strmap_put(&s->router_keys, key, r);
+    free(key);
+    strmap_put(&s->touched, r->id, NULL);
+    strmap_put(&s->touched, r->external_network, NULL);
+}
+
+static void
+fip_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
+{
+    if (old) {
+        struct store_fip *f = strmap_remove(&s->fip_rows, old->uuid);
+        if (f) {
+            strmap_remove(&s->fips, f->id);
+            fip_free(f);
+        }
+    }
+    ProtobufCMessage *m = new ? decode_body(new, &limiquantix__network__v1__floating_ip__descriptor)
+                              : NULL;
+    if (m) {
+        struct store_fip *f = xcalloc(1, sizeof *f);
+        f->id = xstrdup(ovsdb_row_string(new, "id"));
+        f->row_uuid = xstrdup(new->uuid);
+        f->fip = (PB(FloatingIp) *) m;
+        fip_free(strmap_put(&s->fips, f->id, f));
+        strmap_put(&s->fip_rows, f->row_uuid, f);
+    }
+}
+
 static void
 token_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
@@ -432,6 +562,10 @@ store_row_changed(struct store *s, const char *table, enum ovsdb_change_kind kin
         token_changed(s, old, new);
     } else if (!strcmp(table, "Security_Group")) {
         sg_changed(s, old, new);
+    } else if (!strcmp(table, "Router")) {
+        router_changed(s, old, new);
+    } else if (!strcmp(table, "Floating_Ip")) {
+        fip_changed(s, old, new);
     }
 }
 
@@ -469,6 +603,39 @@ const struct store_sg *
 store_default_sg(const struct store *s, const char *project)
 {
     return strmap_get(&s->default_sgs, project);
+}
+
+const struct store_router *
+store_router(const struct store *s, const char *id)
+{
+    return strmap_get(&s->routers, id);
+}
+
+const struct store_router *
+store_router_for(const struct store *s, const char *project, const char *external_network)
+{
+    char *key = store_router_key(project, external_network);
+    const struct store_router *r = strmap_get(&s->router_keys, key);
+    free(key);
+    return r;
+}
+
+const struct store_fip *
+store_fip(const struct store *s, const char *id)
+{
+    return strmap_get(&s->fips, id);
+}
+
+const struct strmap *
+store_routers(const struct store *s)
+{
+    return &s->routers;
+}
+
+const struct strmap *
+store_fips(const struct store *s)
+{
+    return &s->fips;
 }
 
 const struct strmap *
@@ -518,6 +685,11 @@ store_drain_touched(struct store *s, void (*fn)(void *aux, const char *id), void
     }
     strmap_destroy(&s->touched);
     strmap_init(&s->touched);
+    strmap_init(&s->routers);
+    strmap_init(&s->router_rows);
+    strmap_init(&s->router_keys);
+    strmap_init(&s->fips);
+    strmap_init(&s->fip_rows);
 }
 
 size_t

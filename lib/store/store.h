@@ -19,6 +19,7 @@ struct ipam_subnet;
 struct store_network {
     char *id;
     char *row_uuid;
+    char *router;             /* the router it is attached to, or "" */
     PB(VirtualNetwork) * net; /* decoded body: effective spec, no status */
     struct ipam_subnet *v4;   /* NULL without an IPv4 subnet */
     struct ipam_subnet *v6;
@@ -41,6 +42,23 @@ struct store_sg {
     PB(SecurityGroup) * sg; /* decoded body */
     bool is_default;        /* the project's "default" group */
     struct strmap ports;    /* id -> struct store_port: the member ports */
+};
+
+/* A logical router: one per project and external network (possibly none),
+ * shared by every network of the project routed to that external network. */
+struct store_router {
+    char *id;
+    char *row_uuid;
+    char *project;
+    char *external_network; /* "" for internal routing only */
+    char *gateway_ip;       /* on the external network, or "" */
+    struct strmap networks; /* id -> struct store_network attached */
+};
+
+struct store_fip {
+    char *id;
+    char *row_uuid;
+    PB(FloatingIp) * fip; /* decoded body, no status */
 };
 
 struct store_token {
@@ -67,6 +85,11 @@ void store_row_changed(struct store *store, const char *table, enum ovsdb_change
 const struct store_network *store_network(const struct store *store, const char *id);
 const struct store_port *store_port(const struct store *store, const char *id);
 const struct store_sg *store_sg(const struct store *store, const char *id);
+const struct store_router *store_router(const struct store *store, const char *id);
+/* The router of 'project' towards 'external_network' ("" for none), or NULL. */
+const struct store_router *store_router_for(const struct store *store, const char *project,
+                                            const char *external_network);
+const struct store_fip *store_fip(const struct store *store, const char *id);
 /* The project's "default" security group, or NULL if not created yet. */
 const struct store_sg *store_default_sg(const struct store *store, const char *project);
 /* id -> struct store_network / struct store_port / struct store_token */
@@ -74,6 +97,11 @@ const struct strmap *store_networks(const struct store *store);
 const struct strmap *store_ports(const struct store *store);
 const struct strmap *store_tokens(const struct store *store);
 const struct strmap *store_sgs(const struct store *store);
+const struct strmap *store_routers(const struct store *store);
+const struct strmap *store_fips(const struct store *store);
+
+/* The unique_key column of a Router row. */
+char *store_router_key(const char *project, const char *external_network);
 const struct store_token *store_token_by_hash(const struct store *store, const char *hash);
 
 /* The dependent that stands for "the set of ports with port security". */

@@ -89,7 +89,7 @@ printf '\x0a\xff' >"$LQT_TMP/bad.bin"
 CODE=$(curl -s -o "$LQT_TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $LQNET_TOKEN" \
     -H 'Content-Type: application/proto' --data-binary "@$LQT_TMP/bad.bin" "$LQNET_URL/limiquantix.network.v1.$CN")
 check "malformed protobuf: a JSON invalid_argument error" test "$CODE" = 400 -a "$(last_body .code)" = invalid_argument
-api FloatingIpService/ListFloatingIps >/dev/null
+api LoadBalancerService/ListLoadBalancers >/dev/null
 check "a method not built yet is unimplemented" test "$(last_code)" = 501 -a "$(last_body .code)" = unimplemented
 
 # What a real Connect client sends: chunked bodies, protocol headers.
