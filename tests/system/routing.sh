@@ -61,8 +61,8 @@ check "the lease's router is the network's gateway" test "$(vm_lease a1 routers)
 out_exec sh -c 'timeout 20 ncat -l -k 8080 -c "echo \$NCAT_REMOTE_ADDR" >/dev/null 2>&1 &'
 sleep 0.3
 seen_from() { vm_exec "$1" ncat -w 2 203.0.113.1 8080 </dev/null 2>/dev/null | head -1; }
-snat_ok() { [ "$(seen_from a1)" = "$GWIP" ]; }
-check "a VM reaches the outside through SNAT; the outside sees $GWIP" eventually 15 snat_ok
+seen_is() { [ "$(seen_from "$1")" = "$2" ]; }
+check "a VM reaches the outside through SNAT; the outside sees $GWIP" eventually 15 seen_is a1 "$GWIP"
 
 # Floating IPs.
 F=$(api_as "$A" FloatingIpService/AllocateFloatingIp "{\"externalNetworkId\":\"$PUB\"}" | jq -r .id)
@@ -78,13 +78,13 @@ sleep 0.3
 reach() { out_exec ncat -w 2 "$1" 9090 </dev/null 2>/dev/null | head -1; }
 fip_to_a1() { [ "$(reach "$FIP")" = 203.0.113.1 ]; }
 check "the outside reaches a1 by its floating IP, and a1 sees the outside's real address" eventually 15 fip_to_a1
-check "with a floating IP, a1's own traffic leaves as the floating IP" eventually 10 test "$(seen_from a1)" = "$FIP"
+check "with a floating IP, a1's own traffic leaves as the floating IP" eventually 10 seen_is a1 "$FIP"
 
 api_as "$A" FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$F\",\"portId\":\"$P2\"}" >/dev/null
 check "the floating IP moves to a2" test "$(last_code)" = 200
-moved() { [ "$(reach "$FIP")" = 203.0.113.1 ] && vm_exec a2 true && ip netns exec "$OUT" true && [ "$(seen_from a2)" = "$FIP" ]; }
+moved() { [ "$(reach "$FIP")" = 203.0.113.1 ] && seen_is a2 "$FIP"; }
 check "it now reaches a2 (and a2 leaves as it)" eventually 15 moved
-check "a1 is back behind SNAT" eventually 10 test "$(seen_from a1)" = "$GWIP"
+check "a1 is back behind SNAT" eventually 10 seen_is a1 "$GWIP"
 api_as "$A" FloatingIpService/ReleaseFloatingIp "{\"id\":\"$F\"}" >/dev/null
 released() { ! out_exec ping -c 1 -W 1 "$FIP" >/dev/null; }
 check "a released floating IP answers nothing" eventually 10 released
@@ -94,7 +94,7 @@ check "and leaves no NAT row behind" eventually 10 nat_gone
 # Isolation and the rules.
 NB_=$(mknet "$B" web 10.70.1.0/24 "{\"externalGatewayNetworkId\":\"$PUB\"}")
 PB=$(mkvm "$B" "$NB_" b1)
-check "another project with the same subnet reaches the outside too" eventually 15 test "$(seen_from b1)" != ""
+check "another project with the same subnet reaches the outside too" eventually 15 seen_is b1 "$(api_as "$B" RouterService/ListRouters | jq -r '.routers[0].externalIp')"
 check_fails "but not project alpha's VMs" vm_ping b1 "$IP2"
 ISO=$(api_as "$A" VirtualNetworkService/CreateNetwork '{"name":"iso","spec":{"type":"ISOLATED","ipConfig":{"ipv4Subnet":"10.70.9.0/24"},"router":{"enabled":true}}}')
 check "an ISOLATED network cannot route" test "$(last_code)" = 400
