@@ -72,17 +72,17 @@ api_as "$A" FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$F\",\"po
 check "and associates it with a1" test "$(last_code)" = 200 -a "$(last_body .assignment.fixedIp)" = "$IP1"
 fip_active() { api_as "$A" FloatingIpService/GetFloatingIp "{\"id\":\"$F\"}" | jq -e '.status.phase == "ACTIVE"' >/dev/null; }
 check "the floating IP becomes ACTIVE" eventually 15 fip_active
-vm_bg a1 sh -c 'ncat -l -k 9090 -c "echo \$NCAT_REMOTE_ADDR"'
-vm_bg a2 sh -c 'ncat -l -k 9090 -c "echo \$NCAT_REMOTE_ADDR"'
+vm_bg a1 sh -c 'ncat -l -k 9090 -c "echo a1 \$NCAT_REMOTE_ADDR"'
+vm_bg a2 sh -c 'ncat -l -k 9090 -c "echo a2 \$NCAT_REMOTE_ADDR"'
 sleep 0.3
 reach() { out_exec ncat -w 2 "$1" 9090 </dev/null 2>/dev/null | head -1; }
-fip_to_a1() { [ "$(reach "$FIP")" = 203.0.113.1 ]; }
+fip_to_a1() { [ "$(reach "$FIP")" = "a1 203.0.113.1" ]; }
 check "the outside reaches a1 by its floating IP, and a1 sees the outside's real address" eventually 15 fip_to_a1
 check "with a floating IP, a1's own traffic leaves as the floating IP" eventually 10 seen_is a1 "$FIP"
 
 api_as "$A" FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$F\",\"portId\":\"$P2\"}" >/dev/null
 check "the floating IP moves to a2" test "$(last_code)" = 200
-moved() { [ "$(reach "$FIP")" = 203.0.113.1 ] && seen_is a2 "$FIP"; }
+moved() { [ "$(reach "$FIP")" = "a2 203.0.113.1" ] && seen_is a2 "$FIP"; }
 check "it now reaches a2 (and a2 leaves as it)" eventually 15 moved
 check "a1 is back behind SNAT" eventually 10 seen_is a1 "$GWIP"
 api_as "$A" FloatingIpService/ReleaseFloatingIp "{\"id\":\"$F\"}" >/dev/null
