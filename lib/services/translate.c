@@ -212,10 +212,24 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
     if (spec->binding && *spec->binding->host_id) {
         map_add(options, "requested-chassis", spec->binding->host_id);
     }
-    json_t *cols = json_pack("{s:s, s:[s, [s]], s:[s, o], s:o, s:b, s:[s, o], s:o}", "name",
-                             sp->id, "addresses", "set", addr, "port_security", "set", security,
-                             "dhcpv4_options", dhcp, "enabled", spec->admin_state_up, "options",
-                             "map", options, "external_ids",
+    /* Pairs with a MAC of their own are addresses of the port too, or OVN
+     * would not deliver to them (its L2 lookup knows only these). */
+    json_t *addresses = json_pack("[s]", addr);
+    for (size_t i = 0; i < spec->n_allowed_address_pairs; i++) {
+        const PB(AddressPair) *pair = spec->allowed_address_pairs[i];
+        if (!*pair->mac_address || !strcmp(pair->mac_address, spec->mac_address)) {
+            continue;
+        }
+        char *entry = strchr(pair->ip_address, '/')
+                          ? xstrdup(pair->mac_address)
+                          : xasprintf("%s %s", pair->mac_address, pair->ip_address);
+        json_array_append_new(addresses, json_string(entry));
+        free(entry);
+    }
+    json_t *cols = json_pack("{s:s, s:[s, o], s:[s, o], s:o, s:b, s:[s, o], s:o}", "name",
+                             sp->id, "addresses", "set", addresses, "port_security", "set",
+                             security, "dhcpv4_options", dhcp, "enabled", spec->admin_state_up,
+                             "options", "map", options, "external_ids",
                              external_ids("port", sp->id, port->name));
     json_t *ext = json_object_get(cols, "external_ids");
     json_array_append_new(json_array_get(ext, 1), json_pack("[s, s]", "lqnet:network", sn->id));

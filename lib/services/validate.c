@@ -463,12 +463,14 @@ validate_rule(PB(SecurityGroupRule) * r, const char *prefix)
             return rule_error(prefix, "portMin", "port ranges need protocol tcp, udp or sctp, "
                                                  "not '%s'", *p ? p : "any");
         }
+        if (!r->port_min || r->port_min > 65535) {
+            return rule_error(prefix, "portMin", "%s", "ports must be within 1..65535");
+        }
+        if (r->port_max > 65535) {
+            return rule_error(prefix, "portMax", "%s", "ports must be within 1..65535");
+        }
         if (!r->port_max) {
             r->port_max = r->port_min;
-        }
-        if (!r->port_min || r->port_max > 65535) {
-            return rule_error(prefix, r->port_min ? "portMax" : "portMin", "%s",
-                              "ports must be within 1..65535");
         }
         if (r->port_min > r->port_max) {
             return rule_error(prefix, "portMin", "%s", "portMin is greater than portMax");
