@@ -197,3 +197,95 @@ lqt_finish() {
 trap lqt_finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# --- security groups (sg_*.sh) -------------------------------------------------
+# VMs on API ports, addressed by hand (no DHCP): LQT_PORT[NAME] is the port's
+# id, LQT_IP[NAME] / LQT_IP6[NAME] its IPv4 / IPv6 address.
+declare -A LQT_PORT LQT_IP LQT_IP6
+
+# vm_on_port NAME NETWORK [SPEC-JSON]: CreatePort NAME in NETWORK (with
+# SPEC), then VM NAME on it with the port's addresses on eth0 (IPv4 /24,
+# IPv6 /64 nodad; LQT_V4_PREFIX overrides the 24).
+vm_on_port() {
+    local name=$1 net=$2 spec=${3:-}
+    api PortService/CreatePort "{\"name\":\"$name\",\"networkId\":\"$net\"${spec:+,\"spec\":$spec}}" >/dev/null
+    if [ "$CODE" != 200 ]; then
+        echo "CreatePort $name: $CODE $BODY" >&2
+        return 1
+    fi
+    LQT_PORT[$name]=$(last_body .id)
+    LQT_IP[$name]=$(last_body '[.status.ipAddresses[] | select(contains(":") | not)][0] // ""')
+    LQT_IP6[$name]=$(last_body '[.status.ipAddresses[] | select(contains(":"))][0] // ""')
+    vm_create "$name" "${LQT_PORT[$name]}" "$(last_body .spec.macAddress)" >/dev/null || return 1
+    if [ -n "${LQT_IP[$name]}" ]; then
+        vm_exec "$name" ip addr add "${LQT_IP[$name]}/${LQT_V4_PREFIX:-24}" dev eth0 || return 1
+    fi
+    if [ -n "${LQT_IP6[$name]}" ]; then
+        vm_exec "$name" ip -6 addr add "${LQT_IP6[$name]}/64" dev eth0 nodad || return 1
+    fi
+}
+
+# sg_create NAME RULES-JSON [EXTRA-JSON-FIELDS]: CreateSecurityGroup; prints
+# the new group's id (empty on failure, with the reply on stderr).
+sg_create() {
+    api SecurityGroupService/CreateSecurityGroup \
+        "{\"name\":\"$1\",\"rules\":$2${3:+,$3}}" >/dev/null
+    if [ "$(last_code)" != 200 ]; then
+        echo "CreateSecurityGroup $1: $(last_code) $(cat "$LQT_TMP/body")" >&2
+        return 1
+    fi
+    last_body .id
+}
+
+# set_sgs PORT-ID GROUP-ID...: UpdatePort masking spec.securityGroupIds
+# (no group: an empty list).
+set_sgs() {
+    local port=$1 ids
+    shift
+    ids=$(printf '%s\n' "$@" | jq -R . | jq -sc 'map(select(. != ""))')
+    api PortService/UpdatePort "{\"id\":\"$port\",\"updateMask\":\"spec.securityGroupIds\",
+      \"spec\":{\"securityGroupIds\":$ids}}" >/dev/null
+    [ "$CODE" = 200 ] || { echo "UpdatePort $port: $CODE $BODY" >&2; return 1; }
+}
+
+# vm_listen NAME PORT [NCAT-ARGS...]: a TCP (or, with -u, UDP) listener in
+# VM NAME that stays up; waits (5 s at most) until it listens.
+vm_listen() {
+    local name=$1 port=$2
+    shift 2
+    vm_bg "$name" ncat "$@" -l -k "$port"
+    eventually 5 lqt_listening "$name" "$port"
+}
+lqt_listening() { vm_exec "$1" ss -Hlntu | grep -q "[:.]$2 "; }
+
+# tcp_ok NAME IP PORT [NCAT-ARGS...]: VM NAME opens a TCP connection to IP:PORT
+# (2 s at most).
+tcp_ok() {
+    local name=$1 ip=$2 port=$3
+    shift 3
+    vm_exec "$name" ncat "$@" -z -w 2 "$ip" "$port"
+}
+
+# timed_ms CMD...: runs CMD; prints "STATUS MILLISECONDS".
+timed_ms() {
+    local t0 rc=0
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || rc=$?
+    echo "$rc $((($(date +%s%N) - t0) / 1000000))"
+}
+
+# nb_acl_count OWNER: ACL rows lqnet made for OWNER (a group id or lq_secured).
+nb_acl_count() {
+    ovn-nbctl --db="$OVN_NB_DB" --bare --columns=_uuid find acl \
+        "external_ids:\"lqnet:owner\"=$1" | grep -c .
+}
+
+# pg_name GROUP-ID: the OVN Port_Group of a security group.
+pg_name() { echo "lq_${1//-/_}"; }
+
+# pg_ports GROUP-ID-or-PG-NAME: how many ports the Port_Group holds.
+pg_ports() {
+    local pg=$1
+    [[ $pg == lq_* ]] || pg=$(pg_name "$pg")
+    ovn-nbctl --db="$OVN_NB_DB" --bare --columns=ports find port_group "name=$pg" | wc -w
+}
