@@ -58,8 +58,5 @@ static const struct cli_command call_commands[] = {
 };
 
 const struct cli_group call_group = {
-    "call",
-    "Call any API method with a JSON request (for debugging)",
-    call_commands,
-    true,
+    "call", "Call any API method with a JSON request (for debugging)", call_commands, true, NULL,
 };

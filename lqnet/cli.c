@@ -355,10 +355,18 @@ cli_print_command_help(const struct cli_group *group, const struct cli_command *
 void
 cli_print_group_help(const struct cli_group *group, FILE *stream)
 {
-    fprintf(stream, "Usage: lqnet %s COMMAND [ARGS] [OPTIONS]\n\n%s.\n\nCommands:\n", group->name,
+    fprintf(stream, "Usage: lqnet %s COMMAND [ARGS] [OPTIONS]\n\n%s.\n", group->name,
             group->summary);
+    if (group->alias) {
+        fprintf(stream, "'lqnet %s' is short for 'lqnet %s'.\n", group->alias, group->name);
+    }
+    int width = 10;
     for (const struct cli_command *c = group->commands; c->name; c++) {
-        fprintf(stream, "  %-10s %s\n", c->name, c->summary);
+        width = strlen(c->name) > (size_t)width ? (int)strlen(c->name) : width;
+    }
+    fprintf(stream, "\nCommands:\n");
+    for (const struct cli_command *c = group->commands; c->name; c++) {
+        fprintf(stream, "  %-*s %s\n", width, c->name, c->summary);
     }
     fprintf(stream, "\nRun 'lqnet %s COMMAND --help' for the options of a command.\n", group->name);
 }

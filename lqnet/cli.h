@@ -65,7 +65,7 @@ struct cli_args {
 };
 
 struct cli_command {
-    const char *name;        /* "create"; NULL ends a table. */
+    const char *name;        /* "create" or "rule add"; NULL ends a table. */
     const char *synopsis;    /* Argument summary, "NAME --subnet CIDR [options]". */
     const char *summary;     /* One line for the group's command list. */
     const char *description; /* Paragraph for --help; may be NULL. */
@@ -82,6 +82,7 @@ struct cli_group {
     const char *summary;
     const struct cli_command *commands;
     bool direct;
+    const char *alias; /* A shorter name ("sg"), or NULL. */
 };
 
 /* Returns the subcommand of 'group' called 'name', or NULL. */

@@ -8,10 +8,7 @@
 #include "util.h"
 
 static const struct cli_group *const groups[] = {
-    &network_group,
-    &port_group,
-    &token_group,
-    &call_group,
+    &network_group, &port_group, &sg_group, &token_group, &call_group,
 };
 
 static void
@@ -22,8 +19,16 @@ print_main_help(FILE *stream)
                     "Usage: lqnet [GLOBAL OPTIONS] COMMAND [SUBCOMMAND] [ARGS] [OPTIONS]\n"
                     "\n"
                     "Commands:\n");
+    char *names[LQ_ARRAY_SIZE(groups)];
+    int width = 10;
     for (size_t i = 0; i < LQ_ARRAY_SIZE(groups); i++) {
-        fprintf(stream, "  %-10s %s\n", groups[i]->name, groups[i]->summary);
+        const struct cli_group *g = groups[i];
+        names[i] = xasprintf("%s%s%s", g->name, g->alias ? ", " : "", g->alias ? g->alias : "");
+        width = strlen(names[i]) > (size_t)width ? (int)strlen(names[i]) : width;
+    }
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(groups); i++) {
+        fprintf(stream, "  %-*s  %s\n", width, names[i], groups[i]->summary);
+        free(names[i]);
     }
     fprintf(stream, "\nGlobal options (accepted anywhere on the command line):\n");
     cli_print_global_options(stream);
@@ -35,6 +40,7 @@ print_main_help(FILE *stream)
                     "  eval \"$(scripts/sandbox env)\"     # point lqnet at the sandbox\n"
                     "  lqnet network create web --subnet 10.0.1.0/24\n"
                     "  lqnet port create web-1 --network web\n"
+                    "  lqnet sg rule add default --protocol tcp --port 22\n"
                     "  lqnet network list -o json\n"
                     "  lqnet port create --help\n"
                     "\n"
@@ -46,7 +52,8 @@ static const struct cli_group *
 find_group(const char *name)
 {
     for (size_t i = 0; i < LQ_ARRAY_SIZE(groups); i++) {
-        if (!strcmp(groups[i]->name, name)) {
+        if (!strcmp(groups[i]->name, name) ||
+            (groups[i]->alias && !strcmp(groups[i]->alias, name))) {
             return groups[i];
         }
     }
@@ -61,6 +68,43 @@ usage_error(const char *fmt, const char *arg)
     return cli_error_report(&err);
 }
 
+/* Finds the subcommand of 'group' named by argv[0], or by argv[0] and
+ * argv[1] together for two-word names ("rule add"); '*n_words' gets how
+ * many arguments the name took. Otherwise reports a usage error and returns
+ * NULL. */
+static const struct cli_command *
+find_command(const struct cli_group *group, int argc, char **argv, int *n_words)
+{
+    const struct cli_command *cmd = cli_group_find(group, argv[0]);
+    *n_words = 1;
+    if (!cmd && argc > 1) {
+        char *name = xasprintf("%s %s", argv[0], argv[1]);
+        cmd = cli_group_find(group, name);
+        *n_words = 2;
+        free(name);
+    }
+    if (cmd) {
+        return cmd;
+    }
+    /* "rule" alone, or with a bad second word: say what may follow it. */
+    char *words = xstrdup("");
+    size_t len = strlen(argv[0]);
+    for (const struct cli_command *c = group->commands; c->name; c++) {
+        if (!strncmp(c->name, argv[0], len) && c->name[len] == ' ') {
+            cli_append(&words, ", ", "%s", c->name + len + 1);
+        }
+    }
+    if (*words) {
+        char *what = xasprintf("'%s' needs a subcommand: %s", argv[0], words);
+        usage_error("%s", what);
+        free(what);
+    } else {
+        usage_error("unknown subcommand '%s'", argv[0]);
+    }
+    free(words);
+    return NULL;
+}
+
 /* "lqnet help [COMMAND [SUBCOMMAND]]". */
 static int
 help_command(int argc, char **argv)
@@ -73,14 +117,16 @@ help_command(int argc, char **argv)
     if (!group) {
         return usage_error("unknown command '%s'", argv[1]);
     }
-    const struct cli_command *cmd = group->direct ? group->commands
-                                    : argc > 2    ? cli_group_find(group, argv[2])
-                                                  : NULL;
+    int n_words;
+    const struct cli_command *cmd = group->direct ? group->commands : NULL;
+    if (!cmd && argc > 2) {
+        cli_set_current(group, NULL);
+        if (!(cmd = find_command(group, argc - 2, argv + 2, &n_words))) {
+            return CLI_USAGE;
+        }
+    }
     if (cmd) {
         cli_print_command_help(group, cmd);
-    } else if (argc > 2 && !group->direct) {
-        cli_set_current(group, NULL);
-        return usage_error("unknown subcommand '%s'", argv[2]);
     } else {
         cli_print_group_help(group, stdout);
     }
@@ -139,16 +185,18 @@ main(int argc, char **argv)
     cli_set_current(group, NULL);
 
     const struct cli_command *cmd;
+    int n_words;
     if (group->direct) {
         cmd = group->commands;
     } else if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         cli_print_group_help(group, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
-    } else if (!(cmd = cli_group_find(group, argv[1]))) {
-        return usage_error("unknown subcommand '%s'", argv[1]);
+    } else if (!(cmd = find_command(group, argc - 1, argv + 1, &n_words))) {
+        return CLI_USAGE;
     } else {
-        argc--;
-        argv++;
+        /* argv[0] is then the command's last word, as cli_args_parse() wants. */
+        argc -= n_words;
+        argv += n_words;
     }
     cli_set_current(group, cmd);
 

@@ -743,8 +743,6 @@ static const struct cli_command network_commands[] = {
 };
 
 const struct cli_group network_group = {
-    "network",
-    "Create, list, show, update and delete virtual networks",
-    network_commands,
-    false,
+    "network", "Create, list, show, update and delete virtual networks", network_commands, false,
+    NULL,
 };

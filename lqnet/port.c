@@ -14,6 +14,7 @@ enum {
     OPT_ADMIN_UP,
     OPT_ADMIN_DOWN,
     OPT_SECURITY_GROUP,
+    OPT_NO_SECURITY_GROUPS,
     OPT_ALLOWED_ADDRESS,
     OPT_NO_ALLOWED_ADDRESSES,
     OPT_HOST,
@@ -153,6 +154,9 @@ port_update_request(const struct cli_args *args, struct cli_error *err)
         case OPT_SECURITY_GROUP:
             groups = true;
             break;
+        case OPT_NO_SECURITY_GROUPS:
+            cli_json_set(req, path = "spec.securityGroupIds", json_array());
+            break;
         case OPT_ALLOWED_ADDRESS:
             if ((item = parse_address_pair(args->opts[i].value, err))) {
                 cli_json_append(req, path = "spec.allowedAddressPairs", item);
@@ -166,7 +170,10 @@ port_update_request(const struct cli_args *args, struct cli_error *err)
             cli_mask_add(req, path);
         }
     }
-    if (!err->status && !groups && !json_object_get(req, "updateMask")) {
+    if (!err->status && groups && cli_json_get(req, "spec.securityGroupIds")) {
+        cli_error_set(err, CLI_USAGE, NULL,
+                      "give --security-group or --no-security-groups, not both");
+    } else if (!err->status && !groups && !json_object_get(req, "updateMask")) {
         cli_error_set(err, CLI_USAGE, NULL, "nothing to update: give at least one option");
     }
 
@@ -391,7 +398,11 @@ static const struct cli_option create_options[] = {
 static const struct cli_option update_options[] = {
     {"admin-up", OPT_ADMIN_UP, NULL, "set the port administratively up"},
     {"admin-down", OPT_ADMIN_DOWN, NULL, "set the port administratively down"},
-    {"security-group", OPT_SECURITY_GROUP, "SG", "security groups (repeatable; replaces the list)"},
+    {"security-group", OPT_SECURITY_GROUP, "SG",
+     "security group by name or id (repeatable; replaces\nthe list)"},
+    {"no-security-groups", OPT_NO_SECURITY_GROUPS, NULL,
+     "leave every security group: with port security on,\nonly DHCP and neighbour discovery then "
+     "pass"},
     {"port-security", OPT_PORT_SECURITY, NULL, "turn filtering and anti-spoofing on"},
     {"no-port-security", OPT_NO_PORT_SECURITY, NULL, "turn filtering and anti-spoofing off"},
     {"allowed-address", OPT_ALLOWED_ADDRESS, "IP[,MAC]",
@@ -426,7 +437,8 @@ static const struct cli_command port_commands[] = {
      "Only the fields named by options change; list options replace the whole list.",
      update_options,
      "  lqnet port update web-1 --admin-down\n"
-     "  lqnet port update web-1 --security-group web --security-group ssh\n",
+     "  lqnet port update web-1 --security-group web --security-group ssh\n"
+     "  lqnet port update web-1 --no-security-groups --no-port-security\n",
      1, 1, cmd_update},
     {"delete", "NAME|ID...", "Delete ports", NULL, cli_no_options,
      "  lqnet port delete web-1 web-2\n", 1, -1, cmd_delete},
@@ -434,8 +446,5 @@ static const struct cli_command port_commands[] = {
 };
 
 const struct cli_group port_group = {
-    "port",
-    "Create, list, show, update and delete ports",
-    port_commands,
-    false,
+    "port", "Create, list, show, update and delete ports", port_commands, false, NULL,
 };

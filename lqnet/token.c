@@ -122,8 +122,5 @@ static const struct cli_command token_commands[] = {
 };
 
 const struct cli_group token_group = {
-    "token",
-    "Create, list and revoke API tokens",
-    token_commands,
-    false,
+    "token", "Create, list and revoke API tokens", token_commands, false, NULL,
 };

@@ -26,6 +26,9 @@
 #define NET_PUB "44444444-4444-4444-8444-444444444444"
 #define SG_WEB "55555555-5555-4555-8555-555555555555"
 #define PORT_A "66666666-6666-4666-8666-666666666666"
+#define SG_APP "77777777-7777-4777-8777-777777777777"
+#define RULE_1 "88888888-8888-4888-8888-888888888888"
+#define RULE_2 "99999999-9999-4999-8999-999999999999"
 
 /* The fake transport: canned replies by method, and a log of the calls. */
 static json_t *fake_log;
@@ -45,7 +48,20 @@ fake_call(const char *method, json_t *req, struct cli_error *err)
                          "id", NET_PUB, "name", "public");
     }
     if (!strcmp(method, "SecurityGroupService/ListSecurityGroups")) {
-        return json_pack("{s:[{s:s, s:s}]}", "securityGroups", "id", SG_WEB, "name", "web");
+        return json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "securityGroups", "id", SG_WEB, "name",
+                         "web", "id", SG_APP, "name", "app");
+    }
+    /* Group web has rule 1 (ingress from app); AddRule adds rule 2. */
+    if (!strcmp(method, "SecurityGroupService/GetSecurityGroup") ||
+        !strcmp(method, "SecurityGroupService/RemoveRule")) {
+        return json_pack("{s:s, s:s, s:s, s:b, s:[{s:s, s:s, s:s, s:i, s:i}]}", "id", SG_WEB,
+                         "name", "web", "projectId", "acme", "stateful", true, "rules", "id",
+                         RULE_1, "protocol", "tcp", "remoteSecurityGroupId", SG_APP, "portMin",
+                         5432, "portMax", 5432);
+    }
+    if (!strcmp(method, "SecurityGroupService/AddRule")) {
+        return json_pack("{s:s, s:s, s:[{s:s}, {s:s, s:s}]}", "id", SG_WEB, "name", "web", "rules",
+                         "id", RULE_1, "id", RULE_2, "direction", "EGRESS");
     }
     if (!strcmp(method, "PortService/ListPorts")) {
         return json_pack("{s:[{s:s, s:s}]}", "ports", "id", PORT_A, "name", "a");
@@ -975,6 +991,345 @@ test_delete_each(void **state)
     assert_true(cli_set_output("table"));
 }
 
+static void
+test_sg_rule_parse(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec, *json;
+    } good[] = {
+        {"egress", "{\"direction\": \"EGRESS\"}"},
+        {"ingress,any", "{}"},
+        {"Ingress,TCP,22", "{\"protocol\": \"tcp\", \"portMin\": 22, \"portMax\": 22}"},
+        {"ingress,tcp,8000-8080,10.0.0.0/8,drop",
+         "{\"protocol\": \"tcp\", \"portMin\": 8000, \"portMax\": 8080,"
+         " \"remoteIpPrefix\": \"10.0.0.0/8\", \"action\": \"DROP\"}"},
+        {"ingress,udp,reject,fd00::/64,53,priority=999,ethertype=ipv6",
+         "{\"protocol\": \"udp\", \"portMin\": 53, \"portMax\": 53, \"remoteIpPrefix\": "
+         "\"fd00::/64\", \"action\": \"REJECT\", \"priority\": 999, \"ethertype\": \"IPv6\"}"},
+        {"egress,icmp,type=8,code=0,allow",
+         "{\"direction\": \"EGRESS\", \"protocol\": \"icmp\", \"icmpType\": 8, \"icmpCode\": 0}"},
+        {"ingress,132,group=web", "{\"protocol\": \"132\", \"remoteSecurityGroupId\": \"web\"}"},
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(good); i++) {
+        struct cli_error err = {0};
+        json_t *rule = sg_rule_parse(good[i].spec, &err);
+        if (!rule) {
+            fail_msg("'%s': %s", good[i].spec, err.message);
+        }
+        assert_json_eq(rule, good[i].json);
+        json_decref(rule);
+    }
+
+    static const struct {
+        const char *spec, *message;
+    } bad[] = {
+        {"tcp,22", "--rule 'tcp,22' expects ingress or egress first, not 'tcp'"},
+        {"", "--rule '' has an empty field"},
+        {"ingress,,22", "--rule 'ingress,,22' has an empty field"},
+        {"ingress,gre", "--rule 'ingress,gre' expects tcp, udp, sctp, icmp, icmpv6, any or a "
+                        "number 0-255, not 'gre'"},
+        {"ingress,256", "not '256'"},
+        {"ingress,tcp,0", "expects a port 1-65535 or a range MIN-MAX, not '0'"},
+        {"ingress,tcp,90-80", "not '90-80'"},
+        {"ingress,tcp,1-2-3", "not '1-2-3'"},
+        {"ingress,tcp,65536", "not '65536'"},
+        {"ingress,tcp,ssh", "expects a port, MIN-MAX, a CIDR, allow, drop, reject or KEY=VALUE, "
+                            "not 'ssh'"},
+        {"ingress,tcp,22,23", "--rule 'ingress,tcp,22,23' gives the ports twice"},
+        {"ingress,tcp,10.0.0.0/8,group=web", "gives the remote (CIDR or group=) twice"},
+        {"ingress,tcp,drop,allow", "gives the action twice"},
+        {"ingress,tcp,priority=1000", "expects a priority from 0 to 999, not '1000'"},
+        {"ingress,icmp,type=-1", "expects an ICMP type from 0 to 255, not '-1'"},
+        {"ingress,any,ethertype=ipx", "expects IPv4 or IPv6, not 'ipx'"},
+        {"ingress,any,group=", "not 'group='"},
+        {"ingress,any,port=22", "not 'port=22'"},
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(bad); i++) {
+        struct cli_error err = {0};
+        if (sg_rule_parse(bad[i].spec, &err)) {
+            fail_msg("'%s' was accepted", bad[i].spec);
+        }
+        assert_int_equal(err.status, CLI_USAGE);
+        if (!strstr(err.message, bad[i].message)) {
+            fail_msg("'%s': '%s' does not say '%s'", bad[i].spec, err.message, bad[i].message);
+        }
+        cli_error_clear(&err);
+    }
+}
+
+static void
+test_sg_requests(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(parse_cmdline(&cl, &sg_group, "create", &err,
+                                   ARGV("db", "--rule", "ingress,tcp,5432,group=app", "--stateless",
+                                        "--description", "the db", "--rule", "egress", "--project",
+                                        "acme", "--label", "tier=db")),
+                     0);
+    json_t *req = sg_create_request(&cl.args, &err);
+    assert_json_eq(req,
+                   "{\"name\": \"db\", \"stateful\": false, \"description\": \"the db\","
+                   " \"projectId\": \"acme\", \"labels\": {\"tier\": \"db\"}, \"rules\": ["
+                   "{\"protocol\": \"tcp\", \"portMin\": 5432, \"portMax\": 5432,"
+                   " \"remoteSecurityGroupId\": \"" SG_APP "\"}, {\"direction\": \"EGRESS\"}]}");
+    json_decref(req);
+    /* The remote group's name was looked up in the group's project. */
+    assert_string_equal(logged_method(0), "SecurityGroupService/ListSecurityGroups");
+    assert_string_equal(cli_json_str(json_array_get(fake_log, 0), "req.projectId"), "acme");
+    cmdline_free(&cl);
+
+    /* A bad RULESPEC is found before any lookup. */
+    json_array_clear(fake_log);
+    assert_int_equal(parse_cmdline(&cl, &sg_group, "create", &err,
+                                   ARGV("db", "--rule", "ingress,any,group=app", "--rule", "out")),
+                     0);
+    assert_null(sg_create_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_int_equal(json_array_size(fake_log), 0);
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &sg_group, "create", &err,
+                                   ARGV("db", "--rule", "ingress,any,group=nope")),
+                     0);
+    assert_null(sg_create_request(&cl.args, &err));
+    assert_string_equal(err.code, "not_found");
+    assert_non_null(strstr(err.message, "no security group is named 'nope'"));
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(
+        parse_cmdline(&cl, &sg_group, "update", &err,
+                      ARGV("web", "--description", "public", "--label", "a=1", "--label", "b=2")),
+        0);
+    req = sg_update_request(&cl.args, &err);
+    assert_json_eq(req, "{\"id\": \"" SG_WEB "\", \"description\": \"public\","
+                        " \"labels\": {\"a\": \"1\", \"b\": \"2\"}}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &sg_group, "update", &err, ARGV("web")), 0);
+    assert_null(sg_update_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_non_null(strstr(err.message, "nothing to update"));
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(
+        parse_cmdline(&cl, &sg_group, "rule add", &err,
+                      ARGV("web", "--egress", "--protocol", "ICMPv6", "--icmp-type", "128",
+                           "--icmp-code", "0", "--remote-group", "app", "--action", "Reject",
+                           "--priority", "7", "--ethertype", "IPv6", "--description", "ping")),
+        0);
+    req = sg_rule_add_request(&cl.args, &err);
+    assert_json_eq(req, "{\"securityGroupId\": \"" SG_WEB "\", \"rule\": {\"direction\": "
+                        "\"EGRESS\", \"protocol\": \"icmpv6\", \"icmpType\": 128, \"icmpCode\": 0,"
+                        " \"remoteSecurityGroupId\": \"" SG_APP "\", \"action\": \"REJECT\","
+                        " \"priority\": 7, \"ethertype\": \"IPv6\", \"description\": \"ping\"}}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    /* Defaults are the zero values, which are not sent; the last of
+     * --ingress/--egress wins. */
+    assert_int_equal(
+        parse_cmdline(&cl, &sg_group, "rule add", &err,
+                      ARGV(SG_APP, "--egress", "--ingress", "--protocol", "any", "--action",
+                           "allow", "--port", "80-81", "--remote-ip", "10.0.0.0/8")),
+        0);
+    req = sg_rule_add_request(&cl.args, &err);
+    assert_json_eq(req, "{\"securityGroupId\": \"" SG_APP "\", \"rule\": {\"portMin\": 80,"
+                        " \"portMax\": 81, \"remoteIpPrefix\": \"10.0.0.0/8\"}}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    static const char *const bad[][4] = {
+        {"--remote-ip", "10.0.0.0/8", "--remote-group", "give --remote-ip or --remote-group"},
+        {"--port", "0", NULL, "--port expects a port 1-65535"},
+        {"--priority", "-1", NULL, "--priority expects a priority from 0 to 999, not '-1'"},
+        {"--action", "deny", NULL, "--action expects allow, drop or reject, not 'deny'"},
+        {"--icmp-code", "256", NULL, "--icmp-code expects an ICMP code from 0 to 255"},
+        {"--protocol", "ip", NULL, "--protocol expects tcp, udp"},
+        {"--ethertype", "4", NULL, "--ethertype expects IPv4 or IPv6"},
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(bad); i++) {
+        assert_int_equal(parse_cmdline(&cl, &sg_group, "rule add", &err,
+                                       bad[i][2]
+                                           ? ARGV("web", bad[i][0], bad[i][1], bad[i][2], "app")
+                                           : ARGV("web", bad[i][0], bad[i][1])),
+                         0);
+        assert_null(sg_rule_add_request(&cl.args, &err));
+        assert_int_equal(err.status, CLI_USAGE);
+        if (!strstr(err.message, bad[i][3])) {
+            fail_msg("'%s' does not say '%s'", err.message, bad[i][3]);
+        }
+        cli_error_clear(&err);
+        cmdline_free(&cl);
+    }
+
+    assert_int_equal(parse_cmdline(&cl, &sg_group, "list", &err, ARGV("--project", "acme")), 0);
+    req = sg_list_request(&cl.args, &err);
+    assert_json_eq(req, "{\"projectId\": \"acme\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+}
+
+static void
+test_port_security_groups(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(
+        parse_cmdline(&cl, &port_group, "update", &err,
+                      ARGV("a", "--security-group", "app", "--security-group", SG_WEB)),
+        0);
+    json_t *req = port_update_request(&cl.args, &err);
+    assert_json_eq(req, "{\"id\": \"" PORT_A "\", \"spec\": {\"securityGroupIds\": [\"" SG_APP
+                        "\", \"" SG_WEB "\"]}, \"updateMask\": \"spec.securityGroupIds\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &port_group, "update", &err,
+                                   ARGV("a", "--no-security-groups", "--no-port-security")),
+                     0);
+    req = port_update_request(&cl.args, &err);
+    assert_json_eq(req, "{\"id\": \"" PORT_A "\", \"spec\": {\"securityGroupIds\": [],"
+                        " \"portSecurityEnabled\": false}, \"updateMask\": "
+                        "\"spec.securityGroupIds,spec.portSecurityEnabled\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &port_group, "update", &err,
+                                   ARGV("a", "--no-security-groups", "--security-group", "web")),
+                     0);
+    assert_null(port_update_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_string_equal(err.message, "give --security-group or --no-security-groups, not both");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(
+        parse_cmdline(&cl, &port_group, "update", &err, ARGV("a", "--security-group", "nope")), 0);
+    assert_null(port_update_request(&cl.args, &err));
+    assert_string_equal(err.code, "not_found");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+}
+
+static void
+test_sg_output(void **state)
+{
+    (void)state;
+    json_t *g = json_loads(
+        "{\"id\": \"" SG_WEB "\", \"name\": \"web\", \"stateful\": true, \"description\": \"d\","
+        " \"rules\": [{\"id\": \"" RULE_1 "\", \"protocol\": \"tcp\", \"portMin\": 80,"
+        " \"portMax\": 81, \"remoteIpPrefix\": \"fd00::/64\", \"action\": \"DROP\","
+        " \"priority\": 5}, {\"id\": \"" RULE_2 "\", \"direction\": \"EGRESS\","
+        " \"protocol\": \"icmp\", \"icmpType\": 8, \"remoteSecurityGroupId\": \"" SG_APP "\"},"
+        " {\"id\": \"r3\", \"ethertype\": \"IPv4\", \"remoteSecurityGroupId\": \"" SG_WEB "\"}]}",
+        0, NULL);
+    assert_non_null(g);
+    json_t *names = json_pack("{s:s, s:s}", SG_WEB, "web", SG_APP, "app");
+    struct cli_table *t = sg_rules_table(g, names);
+    char *s = cli_table_render(t);
+    assert_non_null(strstr(s, "| ID                                   | DIRECTION | ETHERTYPE |"
+                              " PROTOCOL | PORTS  | REMOTE    | ACTION | PRIORITY |\n"));
+    assert_non_null(strstr(s, "| " RULE_1 " | ingress   | IPv6      | tcp      | 80-81  |"
+                              " fd00::/64 | drop   | 5        |\n"));
+    assert_non_null(strstr(s, "| " RULE_2 " | egress    | any       | icmp     | type 8 |"
+                              " group app | allow  | 0        |\n"));
+    assert_non_null(strstr(s, "| r3                                   | ingress   | IPv4      |"
+                              " any      | any    | group web | allow  | 0        |\n"));
+    free(s);
+    cli_table_destroy(t);
+    /* Without names, ids. */
+    t = sg_rules_table(g, NULL);
+    s = cli_table_render(t);
+    assert_non_null(strstr(s, "| group " SG_APP " |"));
+    free(s);
+    cli_table_destroy(t);
+
+    json_t *list = json_pack("[O, {s:s, s:s}]", g, "id", SG_APP, "name", "app");
+    t = sg_list_table(list);
+    s = cli_table_render(t);
+    assert_string_equal(s, "+--------------------------------------+------+----------+-------"
+                           "+-------------+\n"
+                           "| ID                                   | NAME | STATEFUL | RULES "
+                           "| DESCRIPTION |\n"
+                           "+--------------------------------------+------+----------+-------"
+                           "+-------------+\n"
+                           "| " SG_WEB " | web  | yes      | 3     | d           |\n"
+                           "| " SG_APP " | app  | no       | 0     |             |\n"
+                           "+--------------------------------------+------+----------+-------"
+                           "+-------------+\n");
+    free(s);
+    cli_table_destroy(t);
+    json_decref(list);
+    json_decref(names);
+
+    /* The new rule is the one the group did not have before. */
+    json_t *before = json_pack("{s:[{s:s}, {s:s}]}", "rules", "id", RULE_1, "id", "r3");
+    assert_string_equal(sg_new_rule_id(before, g), RULE_2);
+    json_array_remove(json_object_get(before, "rules"), 1);
+    assert_string_equal(sg_new_rule_id(before, g), "r3");
+    assert_null(sg_new_rule_id(g, g));
+    json_decref(before);
+    json_decref(g);
+}
+
+static void
+test_sg_commands(void **state)
+{
+    (void)state;
+    assert_true(cli_set_output("table"));
+    char *out, *errout;
+    assert_int_equal(run_captured(&sg_group, "rule add", ARGV("web", "--egress"), &out, &errout),
+                     CLI_OK);
+    assert_string_equal(out, RULE_2 "\n");
+    assert_string_equal(errout, "Added rule " RULE_2 " to security group web (" SG_WEB ")\n");
+    assert_string_equal(logged_method(1), "SecurityGroupService/GetSecurityGroup");
+    assert_json_eq(json_object_get(json_array_get(fake_log, 2), "req"),
+                   "{\"securityGroupId\": \"" SG_WEB "\", \"rule\": {\"direction\": \"EGRESS\"}}");
+    free(out);
+    free(errout);
+
+    assert_int_equal(run_captured(&sg_group, "rule remove", ARGV("web", RULE_2), &out, &errout),
+                     CLI_OK);
+    assert_string_equal(out, "Removed rule " RULE_2 " from security group web (" SG_WEB ")\n");
+    assert_string_equal(logged_method(json_array_size(fake_log) - 1),
+                        "SecurityGroupService/RemoveRule");
+    assert_json_eq(json_object_get(json_array_get(fake_log, json_array_size(fake_log) - 1), "req"),
+                   "{\"securityGroupId\": \"" SG_WEB "\", \"ruleId\": \"" RULE_2 "\"}");
+    free(out);
+    free(errout);
+
+    /* show: the fields, then the rules with the remote group's name. */
+    assert_int_equal(run_captured(&sg_group, "show", ARGV("web"), &out, &errout), CLI_OK);
+    assert_non_null(strstr(out, "| stateful | yes "));
+    assert_non_null(strstr(out, "| rules    | 1 "));
+    assert_non_null(strstr(out, "-+\n\n+---"));
+    assert_non_null(strstr(out, "| " RULE_1 " | ingress   | any       | tcp      | 5432  |"
+                                " group app | allow  | 0        |\n"));
+    assert_string_equal(errout, "");
+    free(out);
+    free(errout);
+
+    /* -o json: the group as the API sent it. */
+    assert_true(cli_set_output("json"));
+    assert_int_equal(run_captured(&sg_group, "rule add", ARGV("web"), &out, &errout), CLI_OK);
+    json_t *reply = json_loads(out, 0, NULL);
+    assert_string_equal(cli_json_str(reply, "rules.1.id"), "");
+    assert_int_equal(json_array_size(json_object_get(reply, "rules")), 2);
+    assert_string_equal(errout, "");
+    json_decref(reply);
+    free(out);
+    free(errout);
+    assert_true(cli_set_output("table"));
+}
+
 int
 main(void)
 {
@@ -993,6 +1348,11 @@ main(void)
         cmocka_unit_test_setup_teardown(test_resolve, setup_fake, teardown_fake),
         cmocka_unit_test_setup_teardown(test_port_requests, setup_fake, teardown_fake),
         cmocka_unit_test_setup_teardown(test_delete_each, setup_fake, teardown_fake),
+        cmocka_unit_test(test_sg_rule_parse),
+        cmocka_unit_test_setup_teardown(test_sg_requests, setup_fake, teardown_fake),
+        cmocka_unit_test_setup_teardown(test_port_security_groups, setup_fake, teardown_fake),
+        cmocka_unit_test(test_sg_output),
+        cmocka_unit_test_setup_teardown(test_sg_commands, setup_fake, teardown_fake),
         cmocka_unit_test(test_token_request),
         cmocka_unit_test(test_json_helpers),
         cmocka_unit_test(test_output_tables),
