@@ -138,11 +138,15 @@ last_code() { cat "$LQT_TMP/code"; }
 # last_body [JQ-FILTER]: the last api reply, or jq -r FILTER of it.
 last_body() { jq -r "${1:-.}" "$LQT_TMP/body"; }
 
-# VMs (scripts/vm): vm_create NAME PORT MAC [--mtu-from-dhcp]
+# VMs (scripts/vm)
+# vm_create NAME PORT [MAC] [--mtu-from-dhcp]: MAC defaults to the port's.
 vm_create() {
-    local name=$1 port=$2 mac=$3
-    shift 3
-    scripts/vm create "$name" --port "$port" --mac "$mac" "$@"
+    local name=$1 port=$2
+    shift 2
+    if [[ ${1:-} =~ ^[0-9a-fA-F]{2}: ]]; then
+        set -- --mac "$1" "${@:2}"
+    fi
+    scripts/vm create "$name" --port "$port" "$@"
 }
 vm_dhcp() { scripts/vm dhcp "$1"; }
 vm_exec() { scripts/vm exec "$@"; }

@@ -5,25 +5,35 @@
 sandbox_up
 require_api
 
-# The outside host: a namespace on br-ex, untagged 203.0.113.1 and VLAN 100
-# 198.51.100.1 (documentation ranges; the traffic stays in namespaces).
+# The outside: a host on br-ex at 203.0.113.1 (untagged), a host on VLAN 100
+# at 198.51.100.1 (an access port of br-ex), and a trunk port that only
+# listens, to see the tags on the wire (this kernel has no 802.1Q devices).
+# Documentation ranges; the traffic stays in namespaces.
 OUT=lqt-out
 outside_down() {
-    ovs-vsctl --db="$OVS_DB" --if-exists del-port "$LQNET_PHYS_BRIDGE" lqt-ox 2>/dev/null
+    local p
+    for p in lqt-ox lqt-vx lqt-tx; do
+        ovs-vsctl --db="$OVS_DB" --if-exists del-port "$LQNET_PHYS_BRIDGE" "$p" 2>/dev/null
+    done
     ip netns del "$OUT" 2>/dev/null
+    ip netns del lqt-v100 2>/dev/null
     return 0
 }
 trap 'rc=$?; outside_down; (exit $rc); lqt_finish' EXIT
+host_on_br_ex() { # NAMESPACE OUTER INNER ADDRESS [ovs-vsctl port settings...]
+    local ns=$1 outer=$2 inner=$3 addr=$4
+    shift 4
+    { ip netns list | grep -qw "$ns" || ip netns add "$ns"; } &&
+        ip link add "$outer" type veth peer name "$inner" && ip link set "$inner" netns "$ns" &&
+        ovs-vsctl --db="$OVS_DB" add-port "$LQNET_PHYS_BRIDGE" "$outer" "$@" &&
+        ip link set "$outer" up && ethtool -K "$outer" tx off >/dev/null &&
+        ip -n "$ns" link set "$inner" up && ip netns exec "$ns" ethtool -K "$inner" tx off >/dev/null &&
+        { [ -z "$addr" ] || ip -n "$ns" addr add "$addr" dev "$inner"; }
+}
 outside_up() {
-    ip netns add "$OUT" &&
-        ip link add lqt-ox type veth peer name lqt-oi &&
-        ip link set lqt-oi netns "$OUT" &&
-        ovs-vsctl --db="$OVS_DB" add-port "$LQNET_PHYS_BRIDGE" lqt-ox &&
-        ip link set lqt-ox up && ethtool -K lqt-ox tx off >/dev/null &&
-        ip -n "$OUT" link set lqt-oi up && ip netns exec "$OUT" ethtool -K lqt-oi tx off >/dev/null &&
-        ip -n "$OUT" addr add 203.0.113.1/24 dev lqt-oi &&
-        ip -n "$OUT" link add link lqt-oi name lqt-oi.100 type vlan id 100 &&
-        ip -n "$OUT" link set lqt-oi.100 up && ip -n "$OUT" addr add 198.51.100.1/24 dev lqt-oi.100
+    host_on_br_ex "$OUT" lqt-ox lqt-oi 203.0.113.1/24 &&
+        host_on_br_ex lqt-v100 lqt-vx lqt-vi 198.51.100.1/24 -- set port lqt-vx tag=100 &&
+        host_on_br_ex "$OUT" lqt-tx lqt-ti ""
 }
 check "an outside host on $LQNET_PHYS_BRIDGE" outside_up
 
@@ -50,11 +60,11 @@ V=$(api VirtualNetworkService/CreateNetwork '{"name":"vlan100","spec":{"type":"V
 check "an admin creates a VLAN network (id 100 on physnet)" test "$(last_code)" = 200 -a "$V" != null
 VP=$(api PortService/CreatePort "{\"name\":\"v1\",\"networkId\":\"$V\"}" | jq -r .id)
 vm_create v1 "$VP" >/dev/null && vm_dhcp v1 >/dev/null
-ip netns exec "$OUT" timeout 8 tcpdump -l -n -e -c 1 -i lqt-oi 'vlan 100 and icmp' >"$LQT_TMP/tcpdump" 2>/dev/null &
+ip netns exec "$OUT" timeout 8 tcpdump -l -n -e -c 1 -i lqt-ti 'vlan 100' >"$LQT_TMP/tcpdump" 2>/dev/null &
 sleep 1
 check "the VLAN VM reaches the outside host's VLAN 100 address" eventually 10 vm_ping v1 198.51.100.1
 wait
-check "its frames leave $LQNET_PHYS_BRIDGE tagged with VLAN 100 (tcpdump -e)" grep -q "vlan 100" "$LQT_TMP/tcpdump"
+check "its frames leave $LQNET_PHYS_BRIDGE tagged with VLAN 100 (tcpdump -e on a trunk port)" grep -q "vlan 100" "$LQT_TMP/tcpdump"
 check_fails "the VLAN VM cannot reach the untagged outside address" vm_ping v1 203.0.113.1
 
 api VirtualNetworkService/CreateNetwork '{"name":"dup","spec":{"type":"VLAN","vlan":{"physicalNetwork":"physnet","vlanId":100}}}' >/dev/null
