@@ -684,12 +684,6 @@ store_drain_touched(struct store *s, void (*fn)(void *aux, const char *id), void
         fn(aux, n->key);
     }
     strmap_destroy(&s->touched);
-    strmap_init(&s->touched);
-    strmap_init(&s->routers);
-    strmap_init(&s->router_rows);
-    strmap_init(&s->router_keys);
-    strmap_init(&s->fips);
-    strmap_init(&s->fip_rows);
 }
 
 size_t
