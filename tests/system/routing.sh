@@ -58,13 +58,19 @@ check "VMs on two networks of a project reach each other through the router" eve
 check "the lease's router is the network's gateway" test "$(vm_lease a1 routers)" = 10.70.1.1
 
 # SNAT: the outside host sees the router's external address.
-out_exec sh -c 'timeout 20 ncat -l -k 8080 -c "echo \$NCAT_REMOTE_ADDR" >/dev/null 2>&1 &'
+out_exec sh -c 'timeout 120 ncat -l -k 8080 -c "echo \$NCAT_REMOTE_ADDR" >/dev/null 2>&1 &'
 sleep 0.3
-seen_from() { vm_exec "$1" ncat -w 2 203.0.113.1 8080 </dev/null 2>/dev/null | head -1; }
+seen_from() { vm_exec "$1" ncat --recv-only -w 2 203.0.113.1 8080 2>/dev/null | head -1; }
 seen_is() { [ "$(seen_from "$1")" = "$2" ]; }
 check "a VM reaches the outside through SNAT; the outside sees $GWIP" eventually 15 seen_is a1 "$GWIP"
 
-# Floating IPs.
+# Floating IPs. The VMs open TCP 9090 to the world, besides their default group.
+OPEN=$(api_as "$A" SecurityGroupService/CreateSecurityGroup '{"name":"open9090","rules":[{"protocol":"tcp","portMin":9090},{"direction":"EGRESS"}]}' | jq -r .id)
+DEF=$(api_as "$A" SecurityGroupService/ListSecurityGroups | jq -r '.securityGroups[]|select(.name=="default")|.id')
+for p in "$P1" "$P2"; do
+    api_as "$A" PortService/UpdatePort "{\"id\":\"$p\",\"spec\":{\"securityGroupIds\":[\"$DEF\",\"$OPEN\"]},\"updateMask\":\"spec.securityGroupIds\"}" >/dev/null
+done
+check "the VMs open TCP 9090 with a security group" test "$(last_code)" = 200
 F=$(api_as "$A" FloatingIpService/AllocateFloatingIp "{\"externalNetworkId\":\"$PUB\"}" | jq -r .id)
 FIP=$(last_body .ipAddress)
 check "a member allocates a floating IP from the external network" test "${FIP%.*}" = 203.0.113 -a "$FIP" != "$GWIP"
@@ -75,7 +81,7 @@ check "the floating IP becomes ACTIVE" eventually 15 fip_active
 vm_bg a1 sh -c 'ncat -l -k 9090 -c "echo a1 \$NCAT_REMOTE_ADDR"'
 vm_bg a2 sh -c 'ncat -l -k 9090 -c "echo a2 \$NCAT_REMOTE_ADDR"'
 sleep 0.3
-reach() { out_exec ncat -w 2 "$1" 9090 </dev/null 2>/dev/null | head -1; }
+reach() { out_exec ncat --recv-only -w 2 "$1" 9090 2>/dev/null | head -1; }
 fip_to_a1() { [ "$(reach "$FIP")" = "a1 203.0.113.1" ]; }
 check "the outside reaches a1 by its floating IP, and a1 sees the outside's real address" eventually 15 fip_to_a1
 check "with a floating IP, a1's own traffic leaves as the floating IP" eventually 10 seen_is a1 "$FIP"
