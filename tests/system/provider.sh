@@ -14,6 +14,7 @@ outside_down() {
     local p
     for p in lqt-ox lqt-vx lqt-tx; do
         ovs-vsctl --db="$OVS_DB" --if-exists del-port "$LQNET_PHYS_BRIDGE" "$p" 2>/dev/null
+        ip link del "$p" 2>/dev/null
     done
     ip netns del "$OUT" 2>/dev/null
     ip netns del lqt-v100 2>/dev/null
@@ -35,6 +36,7 @@ outside_up() {
         host_on_br_ex lqt-v100 lqt-vx lqt-vi 198.51.100.1/24 -- set port lqt-vx tag=100 &&
         host_on_br_ex "$OUT" lqt-tx lqt-ti ""
 }
+outside_down # leftovers of an interrupted run
 check "an outside host on $LQNET_PHYS_BRIDGE" outside_up
 
 PUB=$(api VirtualNetworkService/CreateNetwork '{"name":"public","spec":{"type":"EXTERNAL",

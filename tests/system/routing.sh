@@ -8,6 +8,7 @@ require_api
 OUT=lqt-rout
 outside_down() {
     ovs-vsctl --db="$OVS_DB" --if-exists del-port "$LQNET_PHYS_BRIDGE" lqt-rx 2>/dev/null
+    ip link del lqt-rx 2>/dev/null
     ip netns del "$OUT" 2>/dev/null
     return 0
 }
@@ -20,6 +21,7 @@ outside_up() {
         ip -n "$OUT" link set lqt-ri up && ip netns exec "$OUT" ethtool -K lqt-ri tx off >/dev/null &&
         ip -n "$OUT" addr add 203.0.113.1/24 dev lqt-ri && ip -n "$OUT" link set lo up
 }
+outside_down # leftovers of an interrupted run
 check "an outside host on $LQNET_PHYS_BRIDGE (203.0.113.1)" outside_up
 out_exec() { ip netns exec "$OUT" "$@"; }
 
