@@ -16,8 +16,10 @@ outside_down() {
         ovs-vsctl --db="$OVS_DB" --if-exists del-port "$LQNET_PHYS_BRIDGE" "$p" 2>/dev/null
         ip link del "$p" 2>/dev/null
     done
-    ip netns del "$OUT" 2>/dev/null
-    ip netns del lqt-v100 2>/dev/null
+    for ns in "$OUT" lqt-v100; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+        ip netns del "$ns" 2>/dev/null
+    done
     return 0
 }
 trap 'rc=$?; outside_down; (exit $rc); lqt_finish' EXIT

@@ -9,6 +9,7 @@ OUT=lqt-rout
 outside_down() {
     ovs-vsctl --db="$OVS_DB" --if-exists del-port "$LQNET_PHYS_BRIDGE" lqt-rx 2>/dev/null
     ip link del lqt-rx 2>/dev/null
+    ip netns pids "$OUT" 2>/dev/null | xargs -r kill 2>/dev/null
     ip netns del "$OUT" 2>/dev/null
     return 0
 }
