@@ -438,5 +438,6 @@ delete_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 const struct rpc_handler svc_network_handlers[] = {
     { "CreateNetwork", create_network }, { "GetNetwork", get_network },
     { "ListNetworks", list_networks },   { "UpdateNetwork", update_network },
-    { "DeleteNetwork", delete_network }, { NULL, NULL },
+    { "DeleteNetwork", delete_network }, { "GetNetworkTopology", svc_get_topology },
+    { NULL, NULL },
 };

@@ -38,6 +38,8 @@ extern const struct rpc_handler svc_token_handlers[];
 extern const struct rpc_handler svc_sg_handlers[];
 extern const struct rpc_handler svc_router_handlers[];
 extern const struct rpc_handler svc_fip_handlers[];
+/* VirtualNetworkService/GetNetworkTopology. */
+void svc_get_topology(struct rpc_call *call, const ProtobufCMessage *msg, void *svc);
 
 /* Whether a network spec asks for routing. */
 bool svc_network_routed(const PB(VirtualNetworkSpec) * spec);
