@@ -274,8 +274,8 @@ static const char *const nb_pg[] = { "name", "ports", "acls", "external_ids", NU
 static const char *const nb_acl[] = { "priority", "direction", "match", "action", "external_ids",
                                       NULL };
 static const char *const nb_lr[] = { "name", "ports", "nat", "static_routes", "external_ids", NULL };
-static const char *const nb_lrp[] = { "name", "mac", "networks", "gateway_chassis", "external_ids",
-                                      NULL };
+static const char *const nb_lrp[] = { "name",    "mac",          "networks",        "gateway_chassis",
+                                      "options", "external_ids", "ipv6_ra_configs", NULL };
 static const char *const nb_gc[] = { "name", "chassis_name", "priority", "external_ids", NULL };
 static const char *const nb_nat[] = { "type", "external_ip", "logical_ip", "logical_port",
                                       "external_mac", "external_ids", NULL };

@@ -238,6 +238,23 @@ choose_mac(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec)
     return lq_error_new(LQ_RESOURCE_EXHAUSTED, "spec.macAddress", "no free MAC address found");
 }
 
+/* On a /64, the modified EUI-64 address of 'mac', if it is free and may be
+ * handed out: what a VM configures by itself from router advertisements. */
+static bool
+eui64_address(const struct svc *svc, const struct store_network *sn, const char *mac,
+              char out[NET_ADDR_STRLEN])
+{
+    struct net_mac m;
+    struct net_addr a;
+    const struct net_cidr *c = ipam_cidr(sn->v6);
+    if (c->plen != 64 || !net_mac_parse(mac, &m) || !net_addr_from_eui64(c, &m, &a)
+        || !ipam_is_allocatable(sn->v6, &a)) {
+        return false;
+    }
+    net_addr_to_string(&a, out);
+    return !taken(svc, sn->id, out, true);
+}
+
 /* Checks user-requested fixed IPs, or allocates one address per subnet. */
 static struct lq_error *
 choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec, bool *auto_ips)
@@ -309,9 +326,12 @@ choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec,
     const struct ipam_subnet *subnets[] = { b ? NULL : sn->v4, sn->v6 };
     for (size_t i = 0; i < LQ_ARRAY_SIZE(subnets); i++) {
         char buf[NET_ADDR_STRLEN];
-        struct lq_error *err = subnets[i] ? svc_pick_ip(svc, sn, i ? AF_INET6 : AF_INET,
-                                                        "spec.fixedIps", buf)
-                                          : NULL;
+        struct lq_error *err = NULL;
+        if (i && subnets[i] && eui64_address(svc, sn, spec->mac_address, buf)) {
+            /* The address SLAAC gives the VM from its MAC. */
+        } else if (subnets[i]) {
+            err = svc_pick_ip(svc, sn, i ? AF_INET6 : AF_INET, "spec.fixedIps", buf);
+        }
         if (err) {
             return err;
         }

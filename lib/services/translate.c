@@ -337,9 +337,21 @@ translate_gateway(struct nb_desired *d, const struct store *store, const struct 
         free(sub);
     }
     free(chassis);
+    /* Packets too big for the smallest network behind the router get
+     * "fragmentation needed" / "packet too big" instead of vanishing. */
+    unsigned int mtu = 0;
+    for (struct strmap_node *node = strmap_first(&r->networks); node;
+         node = strmap_next(&r->networks, node)) {
+        const struct store_network *sn = node->value;
+        unsigned int m = validate_network_mtu(sn->net->spec, cfg->physical_mtu);
+        mtu = !mtu || m < mtu ? m : mtu;
+    }
+    char mtu_text[16];
+    snprintf(mtu_text, sizeof mtu_text, "%u", mtu ? mtu : cfg->physical_mtu);
     add_child(d, "Logical_Router_Port", "lrp", r->id, "gw",
-              json_pack("{s:s, s:s, s:[s, [s]], s:[s, o], s:o}", "name", lrp, "mac", mac,
-                        "networks", "set", net, "gateway_chassis", "set", gcs, "external_ids",
+              json_pack("{s:s, s:s, s:[s, [s]], s:[s, o], s:[s, [[s, s]]], s:o}", "name", lrp,
+                        "mac", mac, "networks", "set", net, "gateway_chassis", "set", gcs,
+                        "options", "map", "gateway_mtu", mtu_text, "external_ids",
                         external_ids("lrp", r->id, NULL)),
               ports);
     /* The external switch's side, announcing the router's NAT addresses. */
@@ -410,11 +422,18 @@ translate_router(struct nb_desired *d, const struct store *store, const struct s
         }
         char *name = xasprintf("lqnet-lrp-%s", sn->id);
         char *sub = xasprintf("net/%s", sn->id);
-        char mac[18];
+        char mac[18], mtu[16];
         translate_server_mac(sn->id, mac);
+        snprintf(mtu, sizeof mtu, "%u", validate_network_mtu(sn->net->spec, cfg->physical_mtu));
+        /* IPv6: router advertisements for SLAAC (lqnet hands out the EUI-64
+         * address SLAAC makes), with the network's MTU. */
+        json_t *ra = sn->v6 ? json_pack("[[s, s], [s, s], [s, s]]", "address_mode", "slaac",
+                                        "send_periodic", "true", "mtu", mtu)
+                            : json_array();
         add_child(d, "Logical_Router_Port", "lrp", r->id, sub,
-                  json_pack("{s:s, s:s, s:[s, o], s:o}", "name", name, "mac", mac, "networks",
-                            "set", networks, "external_ids", external_ids("lrp", r->id, NULL)),
+                  json_pack("{s:s, s:s, s:[s, o], s:[s, o], s:o}", "name", name, "mac", mac,
+                            "networks", "set", networks, "ipv6_ra_configs", "map", ra,
+                            "external_ids", external_ids("lrp", r->id, NULL)),
                   ports);
         const PB(RouterConfig) *rc = sn->net->spec->router;
         for (size_t k = 0; rc && k < rc->n_routes; k++) {

@@ -88,6 +88,8 @@ reach() { out_exec ncat --recv-only -w 2 "$1" 9090 2>/dev/null | head -1; }
 fip_to_a1() { [ "$(reach "$FIP")" = "a1 203.0.113.1" ]; }
 check "the outside reaches a1 by its floating IP, and a1 sees the outside's real address" eventually 15 fip_to_a1
 check "with a floating IP, a1's own traffic leaves as the floating IP" eventually 10 seen_is a1 "$FIP"
+too_big() { out_exec ping -c 2 -W 1 -M do -s 1472 "$FIP" 2>&1 | grep -Eq "mtu ?= ?1442"; }
+check "a 1500-byte packet from outside gets 'fragmentation needed, mtu 1442' back" eventually 10 too_big
 
 api_as "$A" FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$F\",\"portId\":\"$P2\"}" >/dev/null
 check "the floating IP moves to a2" test "$(last_code)" = 200
