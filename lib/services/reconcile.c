@@ -36,6 +36,7 @@ struct reconciler {
 };
 
 static void run_pass(evutil_socket_t fd, short what, void *r_);
+static const char *port_chassis(void *r_, const char *port_id);
 
 struct reconciler *
 reconciler_create(struct event_base *base, struct ovsdb_client *nb, struct ovsdb_client *sb,
@@ -50,6 +51,8 @@ reconciler_create(struct event_base *base, struct ovsdb_client *nb, struct ovsdb
     r->store = store;
     r->cfg = *cfg;
     r->cfg.chassis = ovsdb_client_table(sb, "Chassis");
+    r->cfg.port_chassis = port_chassis;
+    r->cfg.aux = r;
     r->pass = event_new(base, -1, 0, run_pass, r);
     r->desired = translate_new();
     strmap_init(&r->index);
@@ -176,6 +179,34 @@ reconciler_gateway_host(const struct reconciler *r, const char *id)
     return ch ? ovsdb_row_string(ch, "name") : NULL;
 }
 
+static const char *
+port_chassis(void *r_, const char *port_id)
+{
+    struct port_state state;
+    reconciler_port_state(r_, port_id, &state);
+    return state.chassis;
+}
+
+/* A port with a floating IP moved host: its router's NAT may change. */
+static void
+mark_fip_routers(struct reconciler *r, const char *port_id)
+{
+    const struct strmap *fips = store_fips(r->store);
+    for (struct strmap_node *n = strmap_first(fips); n; n = strmap_next(fips, n)) {
+        const PB(FloatingIp) *fip = ((const struct store_fip *) n->value)->fip;
+        if (!fip->assignment || strcmp(fip->assignment->port_id, port_id)) {
+            continue;
+        }
+        const struct strmap *routers = store_routers(r->store);
+        for (struct strmap_node *m = strmap_first(routers); m; m = strmap_next(routers, m)) {
+            const struct store_router *rt = m->value;
+            if (!strcmp(rt->external_network, fip->external_network_id)) {
+                reconciler_mark(r, rt->id);
+            }
+        }
+    }
+}
+
 static void
 index_row(struct strmap *index, const char *column, const struct ovsdb_row *old,
           const struct ovsdb_row *new)
@@ -207,6 +238,10 @@ reconciler_row_changed(struct reconciler *r, const char *table, const struct ovs
         index_row(&r->lsp_by_name, "name", old, new);
     } else if (!strcmp(table, "Port_Binding")) {
         index_row(&r->pb_by_port, "logical_port", old, new);
+        const struct ovsdb_row *row = new ? new : old;
+        if (!old || !new || strcmp(ovsdb_row_string(old, "chassis"), ovsdb_row_string(new, "chassis"))) {
+            mark_fip_routers(r, ovsdb_row_string(row, "logical_port"));
+        }
         return;
     } else if (!strcmp(table, "Chassis")) {
         /* Where gateways may run changed. */

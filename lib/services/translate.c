@@ -402,6 +402,24 @@ fip_target(const struct store *store, const struct store_fip *f, const struct st
     return *a->fixed_ip ? a->fixed_ip : NULL;
 }
 
+/* Whether port 'port''s host maps the physical network of 'r''s external
+ * network, so that its floating IP can be handled there. */
+static bool
+fip_distributed(const struct store *store, const struct store_router *r, const char *port,
+                const struct translate_config *cfg)
+{
+    const struct store_network *xn = store_network(store, r->external_network);
+    const char *host = cfg->port_chassis ? cfg->port_chassis(cfg->aux, port) : NULL;
+    for (struct strmap_node *n = host && xn && cfg->chassis ? strmap_first(cfg->chassis) : NULL; n;
+         n = strmap_next(cfg->chassis, n)) {
+        const struct ovsdb_row *ch = n->value;
+        if (!strcmp(ovsdb_row_string(ch, "name"), host)) {
+            return chassis_maps(ch, xn->net->spec->vlan->physical_network);
+        }
+    }
+    return false;
+}
+
 static void
 translate_router(struct nb_desired *d, const struct store *store, const struct store_router *r,
                  const struct translate_config *cfg)
@@ -459,11 +477,22 @@ translate_router(struct nb_desired *d, const struct store *store, const struct s
                 continue;
             }
             char *sub = xasprintf("fip/%s", f->id);
-            add_child(d, "NAT", "nat", r->id, sub,
-                      json_pack("{s:s, s:s, s:s, s:o}", "type", "dnat_and_snat", "external_ip",
-                                f->fip->ip_address, "logical_ip", ip, "external_ids",
-                                external_ids("nat", r->id, NULL)),
-                      nat);
+            json_t *cols = json_pack("{s:s, s:s, s:s, s:o}", "type", "dnat_and_snat",
+                                     "external_ip", f->fip->ip_address, "logical_ip", ip,
+                                     "external_ids", external_ids("nat", r->id, NULL));
+            const char *port = f->fip->assignment->port_id;
+            if (fip_distributed(store, r, port, cfg)) {
+                /* Handled on the VM's own host, which reaches the outside
+                 * itself, with a MAC of its own there. */
+                char mac[18];
+                translate_server_mac(f->id, mac);
+                json_object_set_new(cols, "logical_port", json_pack("[s, [s]]", "set", port));
+                json_object_set_new(cols, "external_mac", json_pack("[s, [s]]", "set", mac));
+            } else {
+                json_object_set_new(cols, "logical_port", json_pack("[s, []]", "set"));
+                json_object_set_new(cols, "external_mac", json_pack("[s, []]", "set"));
+            }
+            add_child(d, "NAT", "nat", r->id, sub, cols, nat);
             free(sub);
         }
     }

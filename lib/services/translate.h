@@ -17,6 +17,9 @@ struct translate_config {
     /* Southbound Chassis rows (uuid -> struct ovsdb_row): where gateways
      * may run. May be NULL. */
     const struct strmap *chassis;
+    /* The chassis (name) a port is bound to, or NULL; may be NULL. */
+    const char *(*port_chassis)(void *aux, const char *port_id);
+    void *aux;
 };
 
 struct nb_row {

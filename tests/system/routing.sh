@@ -81,6 +81,8 @@ api_as "$A" FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$F\",\"po
 check "and associates it with a1" test "$(last_code)" = 200 -a "$(last_body .assignment.fixedIp)" = "$IP1"
 fip_active() { api_as "$A" FloatingIpService/GetFloatingIp "{\"id\":\"$F\"}" | jq -e '.status.phase == "ACTIVE"' >/dev/null; }
 check "the floating IP becomes ACTIVE" eventually 15 fip_active
+distributed() { [ "$(ovn-nbctl --db="$OVN_NB_DB" --bare --columns=logical_port find nat "external_ip=\"$FIP\"")" = "$P1" ]; }
+check "its NAT is distributed: handled on a1's host, which maps physnet" eventually 10 distributed
 vm_bg a1 sh -c 'ncat -l -k 9090 -c "echo a1 \$NCAT_REMOTE_ADDR"'
 vm_bg a2 sh -c 'ncat -l -k 9090 -c "echo a2 \$NCAT_REMOTE_ADDR"'
 sleep 0.3
@@ -101,6 +103,16 @@ released() { ! out_exec ping -c 1 -W 1 "$FIP" >/dev/null; }
 check "a released floating IP answers nothing" eventually 10 released
 nat_gone() { ! ovn-nbctl --db="$OVN_NB_DB" --bare --columns=external_ip list nat | grep -qx "$FIP"; }
 check "and leaves no NAT row behind" eventually 10 nat_gone
+
+# Static routes.
+api_as "$A" VirtualNetworkService/UpdateNetwork "{\"id\":\"$N2\",\"spec\":{\"router\":{\"externalGatewayNetworkId\":\"$PUB\",\"routes\":[{\"destination\":\"198.51.100.0/24\",\"nextHop\":\"203.0.113.1\"}]}},\"updateMask\":\"spec.router\"}" >/dev/null
+check "a static route is accepted" test "$(last_code)" = 200
+route_in() { ovn-nbctl --db="$OVN_NB_DB" lr-route-list "lqnet-r-$R" | grep -q "198.51.100.0/24 *203.0.113.1"; }
+check "and reaches the router" eventually 10 route_in
+check "RouterService lists it" test "$(api_as "$A" RouterService/GetRouter "{\"id\":\"$R\"}" | jq -r '.routes[0].destination')" = 198.51.100.0/24
+api_as "$A" VirtualNetworkService/UpdateNetwork "{\"id\":\"$N2\",\"spec\":{\"router\":{\"externalGatewayNetworkId\":\"$PUB\",\"routes\":[{\"destination\":\"198.51.100.0/33\",\"nextHop\":\"203.0.113.1\"}]}},\"updateMask\":\"spec.router\"}" >/dev/null
+check "a bad route destination is invalid_argument naming it" \
+    test "$(last_code)" = 400 -a "$(last_body '.message|startswith("spec.router.routes[0].destination")')" = true
 
 # Isolation and the rules.
 NB_=$(mknet "$B" web 10.70.1.0/24 "{\"externalGatewayNetworkId\":\"$PUB\"}")
