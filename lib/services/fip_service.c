@@ -312,21 +312,6 @@ disassociate_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 static void
-fip_released(struct svc *svc, struct rpc_call *call, const json_t *results,
-             const struct lq_error *err, void *aux)
-{
-    (void) results;
-    (void) aux;
-    if (err) {
-        rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
-        return;
-    }
-    reconciler_kick(svc->reconciler);
-    Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
-    rpc_call_reply(call, &empty.base);
-}
-
-static void
 release_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
@@ -337,9 +322,7 @@ release_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]]}]", "op", "delete", "table", "Floating_Ip",
-                            "where", "id", "==", f->id);
-    svc_transact(svc, call, ops, fip_released, NULL);
+    svc_delete_row(svc, call, "Floating_Ip", f->id);
 }
 
 const struct rpc_handler svc_fip_handlers[] = {

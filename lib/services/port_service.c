@@ -745,21 +745,6 @@ update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 static void
-port_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
-             const struct lq_error *err, void *aux)
-{
-    (void) results;
-    (void) aux;
-    if (err) {
-        rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
-        return;
-    }
-    reconciler_kick(svc->reconciler);
-    Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
-    rpc_call_reply(call, &empty.base);
-}
-
-static void
 delete_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
@@ -770,9 +755,7 @@ delete_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]]}]", "op", "delete", "table", "Port",
-                            "where", "id", "==", sp->id);
-    svc_transact(svc, call, ops, port_deleted, NULL);
+    svc_delete_row(svc, call, "Port", sp->id);
 }
 
 const struct rpc_handler svc_port_handlers[] = {

@@ -455,21 +455,6 @@ other_uses(struct svc *svc, const struct store_sg *g)
 }
 
 static void
-sg_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
-           const struct lq_error *err, void *aux)
-{
-    (void) results;
-    (void) aux;
-    if (err) {
-        rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
-        return;
-    }
-    reconciler_kick(svc->reconciler);
-    Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
-    rpc_call_reply(call, &empty.base);
-}
-
-static void
 delete_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
@@ -510,7 +495,7 @@ delete_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", "delete", "table",
                                          "Security_Group", "where", "id", "==", g->id));
-    svc_transact(svc, call, ops, sg_deleted, NULL);
+    svc_transact(svc, call, ops, svc_deleted, NULL);
 }
 
 const struct rpc_handler svc_sg_handlers[] = {

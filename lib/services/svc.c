@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "reconcile.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -199,4 +200,27 @@ svc_page_clear(struct svc_page *page)
 {
     free(page->items);
     free(page->next_token);
+}
+
+void
+svc_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
+            const struct lq_error *err, void *aux)
+{
+    (void) results;
+    (void) aux;
+    if (err) {
+        rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
+        return;
+    }
+    reconciler_kick(svc->reconciler);
+    Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
+    rpc_call_reply(call, &empty.base);
+}
+
+void
+svc_delete_row(struct svc *svc, struct rpc_call *call, const char *table, const char *id)
+{
+    json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]]}]", "op", "delete", "table", table,
+                            "where", "id", "==", id);
+    svc_transact(svc, call, ops, svc_deleted, NULL);
 }

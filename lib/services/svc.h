@@ -98,6 +98,12 @@ typedef void svc_txn_done(struct svc *svc, struct rpc_call *call, const json_t *
 void svc_transact(struct svc *svc, struct rpc_call *call, json_t *ops, svc_txn_done *done,
                   void *aux);
 
+/* A svc_txn_done that answers the call with Empty (or the error). */
+void svc_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
+                 const struct lq_error *err, void *aux);
+/* Deletes the row of 'table' with 'id' and answers the call with Empty. */
+void svc_delete_row(struct svc *svc, struct rpc_call *call, const char *table, const char *id);
+
 /* Fills 'ts' with the current time. */
 void svc_now(Google__Protobuf__Timestamp *ts);
 /* Allocates a new timestamp set to now. */
