@@ -33,6 +33,12 @@ struct bench {
     int n_ready;
     struct ovsdb_client *nb;
     long long start, end;
+    char **ids;          /* created ports */
+    /* Attach phase: every port joins one security group. */
+    char *sg_id;
+    char *pg_name;       /* its Port_Group */
+    int attach_sent, attach_done;
+    long long attach_start, attach_api_end, attach_end;
 };
 
 static void send_create(struct bench *b, int conn);
@@ -120,6 +126,7 @@ created(struct evhttp_request *req, void *c_)
         b->failed++;
         fprintf(stderr, "CreatePort failed (HTTP %d)\n", req ? evhttp_request_get_response_code(req) : 0);
     } else {
+        b->ids[c->index] = xstrdup(id);
         b->create_ms[c->index] = (double) (now - b->sent_at[c->index]);
         long long seen = (long long) (intptr_t) strmap_remove(&b->seen, id);
         if (seen) {
@@ -157,14 +164,71 @@ send_create(struct bench *b, int conn)
 }
 
 static void
+check_attached(struct bench *b, const struct ovsdb_row *pg)
+{
+    const json_t *ports = ovsdb_row_elements(pg, "ports");
+    if (b->pg_name && !strcmp(ovsdb_row_string(pg, "name"), b->pg_name)
+        && (int) json_array_size(ports) >= b->total - b->failed && !b->attach_end) {
+        b->attach_end = lq_time_msec();
+        if (b->attach_done == b->attach_sent) {
+            event_base_loopexit(b->base, NULL);
+        }
+    }
+}
+
+static void
 nb_row(void *b_, const char *table, enum ovsdb_change_kind kind, const struct ovsdb_row *old,
        const struct ovsdb_row *new)
 {
-    (void) table;
     (void) old;
-    if (kind == OVSDB_ROW_INSERT) {
+    if (!strcmp(table, "Port_Group")) {
+        if (new) {
+            check_attached(b_, new);
+        }
+    } else if (kind == OVSDB_ROW_INSERT) {
         mark_ready(b_, ovsdb_row_string(new, "name"));
     }
+}
+
+static void send_attach(struct bench *b, int conn);
+
+static void
+attached(struct evhttp_request *req, void *c_)
+{
+    struct create_ctx *c = c_;
+    struct bench *b = c->b;
+    if (!req || evhttp_request_get_response_code(req) != 200) {
+        fprintf(stderr, "UpdatePort failed (HTTP %d)\n", req ? evhttp_request_get_response_code(req) : 0);
+    }
+    if (++b->attach_done == b->attach_sent && b->attach_sent == b->total - b->failed) {
+        b->attach_api_end = lq_time_msec();
+        if (b->attach_end) {
+            event_base_loopexit(b->base, NULL);
+        }
+    }
+    send_attach(b, c->conn);
+    free(c);
+}
+
+static void
+send_attach(struct bench *b, int conn)
+{
+    while (b->attach_sent < b->total && !b->ids[b->attach_sent]) {
+        b->attach_sent++;
+    }
+    if (b->attach_sent >= b->total) {
+        return;
+    }
+    struct create_ctx *c = xmalloc(sizeof *c);
+    c->b = b;
+    c->conn = conn;
+    c->index = b->attach_sent++;
+    char *body = xasprintf("{\"id\":\"%s\",\"spec\":{\"securityGroupIds\":[\"%s\"]},"
+                           "\"updateMask\":\"spec.securityGroupIds\"}",
+                           b->ids[c->index], b->sg_id);
+    evhttp_make_request(b->conns[conn], new_request(b, attached, c, body), EVHTTP_REQ_POST,
+                        "/limiquantix.network.v1.PortService/UpdatePort");
+    free(body);
 }
 
 static void
@@ -277,6 +341,7 @@ main(int argc, char **argv)
         b.conns[i] = evhttp_connection_base_new(b.base, NULL, b.host, (ev_uint16_t) b.port);
     }
     b.create_ms = xcalloc((size_t) b.total, sizeof *b.create_ms);
+    b.ids = xcalloc((size_t) b.total, sizeof *b.ids);
     b.ready_ms = xcalloc((size_t) b.total, sizeof *b.ready_ms);
     b.sent_at = xcalloc((size_t) b.total, sizeof *b.sent_at);
     strmap_init(&b.pending);
@@ -291,7 +356,9 @@ main(int argc, char **argv)
     static const struct ovsdb_client_cbs cbs = { .synced = nb_synced, .row_changed = nb_row };
     b.nb = ovsdb_client_create(b.base, nb_db, "OVN_Northbound", &cbs, &b);
     static const char *const cols[] = { "name", NULL };
+    static const char *const pg_cols[] = { "name", "ports", NULL };
     ovsdb_client_monitor(b.nb, "Logical_Switch_Port", cols);
+    ovsdb_client_monitor(b.nb, "Port_Group", pg_cols);
     ovsdb_client_start(b.nb);
     fprintf(stderr, "creating %d ports over %d connections\n", b.total, b.n_conns);
     event_base_dispatch(b.base);
@@ -322,6 +389,26 @@ main(int argc, char **argv)
            percentile(ready, n, 0.99));
     printf("ListPorts (%d ports)     p50 %.1f ms   max %.1f ms\n", ok, percentile(lists, 20, 0.5),
            percentile(lists, 20, 1.0));
+    /* Attach one security group to every port. */
+    json_t *sg = call(&b, "SecurityGroupService/CreateSecurityGroup",
+                      "{\"name\":\"bench\",\"rules\":[{\"protocol\":\"tcp\",\"portMin\":443}]}",
+                      NULL);
+    b.sg_id = xstrdup(json_string_value(json_object_get(sg, "id")));
+    b.pg_name = xasprintf("lq_%s", b.sg_id);
+    for (char *p = b.pg_name; *p; p++) {
+        *p = *p == '-' ? '_' : *p;
+    }
+    json_decref(sg);
+    b.attach_start = lq_time_msec();
+    for (int i = 0; i < b.n_conns; i++) {
+        send_attach(&b, i);
+    }
+    event_base_dispatch(b.base);
+    printf("attach a group to %d ports %.2f s for the API calls, %.2f s until all are in its "
+           "port group\n",
+           ok, (double) (b.attach_api_end - b.attach_start) / 1000.0,
+           (double) (b.attach_end - b.attach_start) / 1000.0);
+
     long rss = peak_rss_kb(pidfile);
     if (rss >= 0) {
         printf("lqnetd peak RSS            %.1f MiB\n", rss / 1024.0);
