@@ -21,8 +21,11 @@ network_view(const struct svc *svc, const struct store_network *sn)
     PB(VirtualNetworkStatus) *st = xmalloc(sizeof *st);
     limiquantix__network__v1__virtual_network_status__init(st);
     net->status = st;
-    st->phase = reconciler_is_ready(svc->reconciler, sn->id) ? PB_NET_PHASE(READY)
-                                                             : PB_NET_PHASE(PENDING);
+    const char *error = reconciler_error(svc->reconciler, sn->id);
+    st->phase = error ? PB_NET_PHASE(ERROR)
+                : reconciler_is_ready(svc->reconciler, sn->id) ? PB_NET_PHASE(READY)
+                                                               : PB_NET_PHASE(PENDING);
+    st->error_message = xstrdup(error ? error : "");
     st->ovn_logical_switch = translate_switch_name(sn->id);
     st->port_count = (uint32_t) store_network_n_ports(sn);
     st->mtu = validate_network_mtu(net->spec, svc->physical_mtu);

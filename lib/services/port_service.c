@@ -30,7 +30,11 @@ port_view(const struct svc *svc, const struct store_port *sp, PB(Port) * view,
     limiquantix__network__v1__port_status__init(st);
     struct port_state state;
     reconciler_port_state(svc->reconciler, sp->id, &state);
-    if (!reconciler_is_ready(svc->reconciler, sp->id)) {
+    const char *error = reconciler_error(svc->reconciler, sp->id);
+    if (error) {
+        st->phase = PB_PORT_PHASE(ERROR);
+        st->error_message = (char *) error;
+    } else if (!reconciler_is_ready(svc->reconciler, sp->id)) {
         st->phase = PB_PORT_PHASE(PENDING);
     } else {
         st->phase = state.up ? PB_PORT_PHASE(ACTIVE) : PB_PORT_PHASE(DOWN);

@@ -24,8 +24,14 @@ struct reconciler {
     const struct store *store;
     struct translate_config cfg;
     struct event *pass;
-    bool in_flight; /* a transaction is out */
-    bool again;     /* something changed while it was */
+    int in_flight;  /* transactions out: the next pass waits for them */
+    /* Rows whose transaction failed: "TABLE|KEY" -> the error (malloc'd).
+     * They are retried one by one, once a second, so that one bad row
+     * (say, a name someone else took in Northbound) neither blocks the
+     * others nor goes unnoticed: its resource's status says ERROR. */
+    struct strmap failed;
+    struct strmap batch;   /* the keys of the batch transaction out */
+    long long next_retry;  /* when failed rows may be tried again (msec) */
     struct nb_desired *desired;
     struct strmap index;   /* lqnet's Northbound rows: see diff_index_add() */
     struct strmap marked;  /* resources to translate again */
@@ -59,6 +65,8 @@ reconciler_create(struct event_base *base, struct ovsdb_client *nb, struct ovsdb
     strmap_init(&r->marked);
     strmap_init(&r->check);
     strmap_init(&r->pending);
+    strmap_init(&r->failed);
+    strmap_init(&r->batch);
     strmap_init(&r->lsp_by_name);
     strmap_init(&r->pb_by_port);
     return r;
@@ -74,6 +82,8 @@ reconciler_destroy(struct reconciler *r)
         strmap_destroy(&r->marked);
         strmap_destroy(&r->check);
         strmap_destroy(&r->pending);
+        strmap_destroy_with(&r->failed, free);
+        strmap_destroy(&r->batch);
         strmap_destroy_with(&r->lsp_by_name, free);
         strmap_destroy_with(&r->pb_by_port, free);
         free(r);
@@ -83,9 +93,8 @@ reconciler_destroy(struct reconciler *r)
 void
 reconciler_kick(struct reconciler *r)
 {
-    if (r->in_flight) {
-        r->again = true;
-    } else if (!event_pending(r->pass, EV_TIMEOUT, NULL)) {
+    /* While transactions are out, settle() kicks again when they are back. */
+    if (!r->in_flight) {
         event_active(r->pass, 0, 0);
     }
 }
@@ -132,6 +141,19 @@ reconciler_row_ready(const struct reconciler *r, const char *table, const char *
                  && !strmap_contains(&r->marked, owner);
     free(key);
     return ready;
+}
+
+const char *
+reconciler_error(const struct reconciler *r, const char *owner)
+{
+    const struct strmap *keys = strmap_get(&r->desired->owners, owner);
+    for (struct strmap_node *n = keys ? strmap_first(keys) : NULL; n; n = strmap_next(keys, n)) {
+        const char *msg = strmap_get(&r->failed, n->key);
+        if (msg) {
+            return msg;
+        }
+    }
+    return NULL;
 }
 
 bool
@@ -262,27 +284,94 @@ reconciler_row_changed(struct reconciler *r, const char *table, const struct ovs
 }
 
 static void
-txn_done(void *r_, const json_t *results, const struct lq_error *err)
+count_txn(const struct lq_error *err)
 {
-    struct reconciler *r = r_;
-    (void) results;
-    r->in_flight = false;
     metrics_counter_add(err ? "lqnet_reconcile_transactions_total{result=\"error\"}"
                             : "lqnet_reconcile_transactions_total{result=\"ok\"}",
                         "Northbound transactions sent by the reconciler", 1);
-    if (err) {
-        LQ_LOG_RL(LQ_LOG_WARN, "reconcile", "Northbound transaction failed: %s", err->message);
-        for (struct strmap_node *n = strmap_first(&r->pending); n; n = strmap_next(&r->pending, n)) {
-            strmap_put(&r->check, n->key, NULL);
-        }
-        /* Retry after a pause rather than spin on a persistent error. */
-        struct timeval tv = { 1, 0 };
-        event_add(r->pass, &tv);
+}
+
+/* All transactions are back: go on, at once or at the next retry. */
+static void
+settle(struct reconciler *r)
+{
+    if (r->in_flight) {
         return;
     }
-    /* The replica already reflects the transaction: check again. */
-    r->again = false;
     reconciler_kick(r);
+}
+
+static void
+fail_key(struct reconciler *r, const char *key, const char *message)
+{
+    free(strmap_put(&r->failed, key, xstrdup(message)));
+}
+
+static void
+batch_done(void *r_, const json_t *results, const struct lq_error *err)
+{
+    struct reconciler *r = r_;
+    (void) results;
+    r->in_flight--;
+    count_txn(err);
+    if (err) {
+        LQ_LOG_RL(LQ_LOG_WARN, "reconcile", "Northbound transaction failed: %s; retrying its "
+                                            "%zu rows one by one",
+                  err->message, strmap_count(&r->batch));
+        for (struct strmap_node *n = strmap_first(&r->batch); n; n = strmap_next(&r->batch, n)) {
+            fail_key(r, n->key, err->message);
+        }
+        r->next_retry = 0;
+    }
+    strmap_destroy(&r->batch);
+    strmap_init(&r->batch);
+    settle(r);
+}
+
+struct key_txn {
+    struct reconciler *r;
+    char *key;
+};
+
+static void
+key_done(void *kt_, const json_t *results, const struct lq_error *err)
+{
+    struct key_txn *kt = kt_;
+    struct reconciler *r = kt->r;
+    (void) results;
+    r->in_flight--;
+    count_txn(err);
+    if (err) {
+        LQ_LOG_RL(LQ_LOG_WARN, "reconcile", "%s: %s", kt->key, err->message);
+        fail_key(r, kt->key, err->message);
+    } else {
+        free(strmap_remove(&r->failed, kt->key));
+    }
+    free(kt->key);
+    free(kt);
+    settle(r);
+}
+
+/* Sends the rows that failed before, one transaction each. */
+static void
+retry_failed(struct reconciler *r, const struct strmap *keys)
+{
+    for (struct strmap_node *n = strmap_first(keys); n; n = strmap_next(keys, n)) {
+        struct strmap one = STRMAP_INITIALIZER;
+        strmap_put(&one, n->key, NULL);
+        json_t *ops = diff_compute(r->desired, &r->index, &one, NULL);
+        strmap_destroy(&one);
+        if (!json_array_size(ops)) {
+            json_decref(ops);
+            free(strmap_remove(&r->failed, n->key));
+            continue;
+        }
+        struct key_txn *kt = xmalloc(sizeof *kt);
+        kt->r = r;
+        kt->key = xstrdup(n->key);
+        r->in_flight++;
+        ovsdb_client_transact(r->nb, ops, key_done, kt);
+    }
 }
 
 static void
@@ -299,34 +388,55 @@ run_pass(evutil_socket_t fd, short what, void *r_)
         translate_owner(r->desired, r->store, &r->cfg, n->key, &r->check);
     }
     strmap_destroy(&r->marked);
-    strmap_init(&r->marked);
 
-    struct strmap differs = STRMAP_INITIALIZER;
-    json_t *ops = diff_compute(r->desired, &r->index, &r->check, &differs);
+    /* Which rows differ from what lqnet wants (every lqnetd knows this,
+     * for status); the batch to send, and rows that failed before, which
+     * go one by one when their retry is due. */
+    struct strmap differs = STRMAP_INITIALIZER, suspects = STRMAP_INITIALIZER;
+    json_decref(diff_compute(r->desired, &r->index, &r->check, &differs));
     for (struct strmap_node *n = strmap_first(&r->check); n; n = strmap_next(&r->check, n)) {
         if (strmap_contains(&differs, n->key)) {
             strmap_put(&r->pending, n->key, NULL);
         } else {
             strmap_remove(&r->pending, n->key);
+            free(strmap_remove(&r->failed, n->key));
         }
     }
-    size_t n_checked = strmap_count(&r->check);
-    strmap_destroy(&r->check);
-    strmap_init(&r->check);
     strmap_destroy(&differs);
-
+    size_t n_checked = strmap_count(&r->check);
+    for (struct strmap_node *n = strmap_first(&r->failed); n; n = strmap_next(&r->failed, n)) {
+        if (strmap_remove(&r->check, n->key) || strmap_contains(&r->pending, n->key)) {
+            strmap_put(&suspects, n->key, NULL);
+        }
+    }
+    strmap_destroy(&r->batch);
+    r->batch = r->check;
+    strmap_init(&r->check);
+    json_t *ops = diff_compute(r->desired, &r->index, &r->batch, NULL);
     size_t n_ops = json_array_size(ops);
+    bool leader = ovsdb_client_has_lock(r->lock_db);
+    if (n_ops && leader) {
+        r->in_flight++;
+        ovsdb_client_transact(r->nb, ops, batch_done, r);
+    } else {
+        json_decref(ops);
+    }
+    if (strmap_count(&suspects) && leader && lq_time_msec() >= r->next_retry) {
+        r->next_retry = lq_time_msec() + 1000;
+        retry_failed(r, &suspects);
+    } else if (strmap_count(&suspects) && leader) {
+        struct timeval tv = { 0, (suseconds_t) ((r->next_retry - lq_time_msec()) * 1000) };
+        event_add(r->pass, &tv);
+    }
+    strmap_destroy(&suspects);
+
     metrics_observe("lqnet_reconcile_duration_seconds", "",
                     "Time to compute one reconcile pass",
                     (double) (lq_time_msec() - start) / 1000.0);
     metrics_counter_add("lqnet_reconcile_passes_total", "Reconcile passes", 1);
     metrics_gauge_set("lqnet_reconcile_pending_rows", "Northbound rows not yet as lqnet wants",
                       (double) strmap_count(&r->pending));
+    metrics_gauge_set("lqnet_reconcile_failed_rows", "Northbound rows lqnet cannot write",
+                      (double) strmap_count(&r->failed));
     LOG_DBG("reconcile", "checked %zu rows: %zu operations", n_checked, n_ops);
-    if (n_ops && ovsdb_client_has_lock(r->lock_db)) {
-        r->in_flight = true;
-        ovsdb_client_transact(r->nb, ops, txn_done, r);
-    } else {
-        json_decref(ops);
-    }
 }

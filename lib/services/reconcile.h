@@ -35,6 +35,9 @@ void reconciler_check_all(struct reconciler *r);
  * 'owner', exists and is as lqnet wants it. */
 bool reconciler_row_ready(const struct reconciler *r, const char *table, const char *owner,
                           const char *key);
+/* Why a Northbound row of resource 'owner' cannot be written (the
+ * database's error), or NULL. */
+const char *reconciler_error(const struct reconciler *r, const char *owner);
 /* Whether every Northbound row of resource 'owner' is as lqnet wants it. */
 bool reconciler_is_ready(const struct reconciler *r, const char *owner);
 

@@ -126,7 +126,10 @@ router_view(struct svc *svc, const struct store_router *r, PB(Router) * v, PB(Ro
     const char *host = reconciler_gateway_host(svc->reconciler, r->id);
     v->gateway_host = (char *) (host ? host : "");
     v->status = st;
-    st->phase = reconciler_is_ready(svc->reconciler, r->id)
+    const char *error = reconciler_error(svc->reconciler, r->id);
+    st->error_message = (char *) (error ? error : "");
+    st->phase = error ? LIMIQUANTIX__NETWORK__V1__ROUTER_STATUS__PHASE__ERROR
+                : reconciler_is_ready(svc->reconciler, r->id)
                     ? LIMIQUANTIX__NETWORK__V1__ROUTER_STATUS__PHASE__ACTIVE
                     : LIMIQUANTIX__NETWORK__V1__ROUTER_STATUS__PHASE__PENDING;
 }

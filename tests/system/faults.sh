@@ -26,6 +26,21 @@ sleep 1
 check "... and is still there" ovn-nbctl --db="$OVN_NB_DB" ls-list
 grep -q theirs "$LQT_TMP/check.out" || lqt_fail "the foreign switch survived"
 
+# --- a Northbound name someone else took ----------------------------------------
+P3=$(api PortService/CreatePort "{\"name\":\"c\",\"networkId\":\"$NET\"}" | jq -r .id)
+in_nb() { ovn-nbctl --db="$OVN_NB_DB" lsp-get-addresses "$P3" >/dev/null 2>&1; }
+check "a third port reaches Northbound" eventually 10 in_nb
+ovn-nbctl --db="$OVN_NB_DB" lsp-del "$P3" -- ls-add squatter -- lsp-add squatter "$P3"
+port_error() { api PortService/GetPort "{\"id\":\"$P3\"}" | jq -e '.status.phase == "ERROR" and (.status.errorMessage | length > 0)' >/dev/null; }
+check "when someone else's port takes its name, the port says ERROR, with the database's reason" eventually 10 port_error
+OTHER=$(api VirtualNetworkService/CreateNetwork '{"name":"other","spec":{"ipConfig":{"ipv4Subnet":"10.41.0.0/24"}}}' | jq -r .id)
+net_ready() { api VirtualNetworkService/GetNetwork "{\"id\":\"$1\"}" | jq -e '.status.phase == "READY"' >/dev/null; }
+check "and everything else still goes through" eventually 10 net_ready "$OTHER"
+ovn-nbctl --db="$OVN_NB_DB" ls-del squatter
+port_ok() { api PortService/GetPort "{\"id\":\"$P3\"}" | jq -e '.status.phase == "DOWN"' >/dev/null; }
+check "once the name is free again, lqnet takes it and the error clears" eventually 10 port_ok
+check "traffic on the network still flows" eventually 10 vm_ping fa "$IP2"
+
 # --- the agent keeps the hypervisor configured ----------------------------------
 check "someone removes the tunnel endpoint from OVS" ovs-vsctl --db="$OVS_DB" remove open . external_ids ovn-encap-ip
 encap_back() { [ "$(ovs-vsctl --db="$OVS_DB" get open . external_ids:ovn-encap-ip)" = '"127.0.0.1"' ]; }
