@@ -23,6 +23,28 @@ fip_router(const struct svc *svc, const PB(FloatingIp) * fip)
     return r && !strcmp(r->external_network, fip->external_network_id) ? r : NULL;
 }
 
+/* A floating IP as the API shows it: the stored one with its status.
+ * Pointers into the store; free with fip_view_clear(). */
+static void
+fip_view(struct svc *svc, const struct store_fip *f, PB(FloatingIp) * v, PB(FloatingIpStatus) * st)
+{
+    *v = *f->fip;
+    limiquantix__network__v1__floating_ip_status__init(st);
+    v->status = st;
+    const struct store_router *r = fip_router(svc, f->fip);
+    char *sub = r ? xasprintf("nat:%s/fip/%s", r->id, f->id) : NULL;
+    if (!f->fip->assignment || !*f->fip->assignment->port_id) {
+        st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__DOWN;
+    } else if (r && reconciler_row_ready(svc->reconciler, "NAT", r->id, sub)) {
+        st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__ACTIVE;
+        st->router_id = r->id;
+    } else {
+        st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__PENDING;
+        st->router_id = (char *) (r ? r->id : "");
+    }
+    free(sub);
+}
+
 static void
 reply_fip(struct svc *svc, struct rpc_call *call, const char *id)
 {
@@ -31,21 +53,9 @@ reply_fip(struct svc *svc, struct rpc_call *call, const char *id)
         rpc_call_fail(call, lq_error_new(LQ_INTERNAL, NULL, "floating IP %s vanished", id));
         return;
     }
-    PB(FloatingIp) v = *f->fip;
-    PB(FloatingIpStatus) st = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__INIT;
-    v.status = &st;
-    const struct store_router *r = fip_router(svc, f->fip);
-    char *sub = r ? xasprintf("nat:%s/fip/%s", r->id, f->id) : NULL;
-    if (!f->fip->assignment || !*f->fip->assignment->port_id) {
-        st.phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__DOWN;
-    } else if (r && reconciler_row_ready(svc->reconciler, "NAT", r->id, sub)) {
-        st.phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__ACTIVE;
-        st.router_id = r->id;
-    } else {
-        st.phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__PENDING;
-        st.router_id = (char *) (r ? r->id : "");
-    }
-    free(sub);
+    PB(FloatingIp) v;
+    PB(FloatingIpStatus) st;
+    fip_view(svc, f, &v, &st);
     rpc_call_reply(call, &v.base);
 }
 
@@ -200,10 +210,15 @@ list_fips(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     resp.next_page_token = page.next_token;
     resp.n_floating_ips = page.n;
     resp.floating_ips = xcalloc(page.n + 1, sizeof *resp.floating_ips);
+    PB(FloatingIp) *views = xcalloc(page.n + 1, sizeof *views);
+    PB(FloatingIpStatus) *sts = xcalloc(page.n + 1, sizeof *sts);
     for (size_t i = 0; i < page.n; i++) {
-        resp.floating_ips[i] = ((const struct store_fip *) page.items[i])->fip;
+        fip_view(svc, page.items[i], &views[i], &sts[i]);
+        resp.floating_ips[i] = &views[i];
     }
     rpc_call_reply(call, &resp.base);
+    free(sts);
+    free(views);
     free(resp.floating_ips);
     svc_page_clear(&page);
 }
