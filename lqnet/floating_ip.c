@@ -130,7 +130,10 @@ fip_list_table(json_t *fips, json_t *networks, json_t *ports)
             cli_json_str(fip, "assignment.fixedIp"),
             NULL,
         };
-        char *phase = cli_phase_text(fip);
+        /* ListFloatingIps may leave the status out; unassociated is DOWN
+         * by definition. */
+        bool derive = !*cli_json_str(fip, "status.phase") && !*cells[3];
+        char *phase = derive ? xstrdup("DOWN") : cli_phase_text(fip);
         cells[5] = phase;
         cli_table_add_row(t, cells);
         free(phase);

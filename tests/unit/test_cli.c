@@ -1746,11 +1746,11 @@ test_routing_output(void **state)
     t = fip_list_table(fips, networks, ports);
     s = cli_table_render(t);
     assert_non_null(strstr(s, "| ID                                   | IP            | "
-                              "EXTERNAL-NETWORK | PORT | FIXED-IP | STATUS  |\n"));
+                              "EXTERNAL-NETWORK | PORT | FIXED-IP | STATUS |\n"));
     assert_non_null(strstr(s, "| " FIP_1 " | 203.0.113.101 | public           | a    | 10.0.1.9 "
-                              "| ACTIVE  |\n"));
+                              "| ACTIVE |\n"));
     assert_non_null(strstr(s, "| " FIP_2 " | 203.0.113.99  | public           |      |          "
-                              "| UNKNOWN |\n"));
+                              "| DOWN   |\n"));
     free(s);
     cli_table_destroy(t);
 
