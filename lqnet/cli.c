@@ -22,7 +22,8 @@ static json_t *(*cli_transport)(const char *method, json_t *req, struct cli_erro
 const struct cli_option cli_global_options[] = {
     {"url", CLI_OPT_URL, "URL", "lqnetd address (default $LQNET_URL, else " CLI_DEFAULT_URL ")"},
     {"token", CLI_OPT_TOKEN, "TOKEN", "API token (default $LQNET_TOKEN)"},
-    {"output", CLI_OPT_OUTPUT, "FORMAT", "'table' (default) or 'json' (the raw API response)"},
+    {"output", CLI_OPT_OUTPUT, "FORMAT",
+     "'table' (default) or 'json' (the raw API response);\n'dot' (Graphviz) for 'lqnet topology'"},
     {"help", CLI_OPT_HELP, NULL, "show help"},
     {NULL, 0, NULL, NULL},
 };
@@ -50,6 +51,24 @@ const struct cli_resource cli_security_group_resource = {
 };
 const struct cli_resource cli_token_resource = {
     "token", "token", "TokenService/ListTokens", "tokens", NULL,
+};
+const struct cli_resource cli_external_network_resource = {
+    "external network",
+    "network",
+    "VirtualNetworkService/ListNetworks",
+    "networks",
+    "VirtualNetworkService/GetNetwork",
+};
+const struct cli_resource cli_router_resource = {
+    "router", "router", "RouterService/ListRouters", "routers", "RouterService/GetRouter",
+};
+const struct cli_resource cli_floating_ip_resource = {
+    "floating IP",
+    "floating-ip",
+    "FloatingIpService/ListFloatingIps",
+    "floatingIps",
+    "FloatingIpService/GetFloatingIp",
+    "ipAddress",
 };
 
 void
@@ -156,6 +175,8 @@ cli_set_output(const char *name)
         cli_output = CLI_OUTPUT_TABLE;
     } else if (!strcmp(name, "json")) {
         cli_output = CLI_OUTPUT_JSON;
+    } else if (!strcmp(name, "dot")) {
+        cli_output = CLI_OUTPUT_DOT;
     } else {
         return false;
     }
@@ -174,8 +195,8 @@ cli_global_option(int key, const char *value, struct cli_error *err)
         return true;
     case CLI_OPT_OUTPUT:
         if (!cli_set_output(value)) {
-            cli_error_set(err, CLI_USAGE, NULL, "--output must be 'table' or 'json', not '%s'",
-                          value);
+            cli_error_set(err, CLI_USAGE, NULL,
+                          "--output must be 'table', 'json' or 'dot', not '%s'", value);
         }
         return true;
     default:
@@ -257,6 +278,9 @@ cli_args_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_
         } else if (!args->help && cmd->max_pos >= 0 && args->n_pos > (size_t)cmd->max_pos) {
             cli_error_set(err, CLI_USAGE, NULL, "unexpected argument '%s'",
                           args->pos[cmd->max_pos]);
+        } else if (!args->help && cli_output == CLI_OUTPUT_DOT && !cmd->dot_output) {
+            cli_error_set(err, CLI_USAGE, NULL,
+                          "--output dot is only for 'lqnet topology'; use table or json");
         }
     }
     if (err->status) {
@@ -531,6 +555,16 @@ char *
 cli_resolve(const struct cli_resource *res, const char *name_or_id, const char *project,
             struct cli_error *err)
 {
+    json_t *filter = project ? json_pack("{s:s}", "projectId", project) : NULL;
+    char *id = cli_resolve_filtered(res, name_or_id, filter, err);
+    json_decref(filter);
+    return id;
+}
+
+char *
+cli_resolve_filtered(const struct cli_resource *res, const char *name_or_id, json_t *filter,
+                     struct cli_error *err)
+{
     if (lq_uuid_is_valid(name_or_id)) {
         return xstrdup(name_or_id);
     }
@@ -539,35 +573,33 @@ cli_resolve(const struct cli_resource *res, const char *name_or_id, const char *
         return NULL;
     }
 
-    json_t *req = json_object();
-    if (project) {
-        json_object_set_new(req, "projectId", json_string(project));
-    }
-    json_t *list = cli_list_all(res, req, err);
-    json_decref(req);
+    json_t *list = cli_list_all(res, filter, err);
     if (!list) {
         return NULL;
     }
 
+    const char *field = res->name_field ? res->name_field : "name";
     json_t *items = json_object_get(list, res->list_field);
     json_t *matches = json_array();
     size_t i;
     json_t *item;
     json_array_foreach(items, i, item)
     {
-        if (!strcmp(cli_json_str(item, "name"), name_or_id)) {
+        if (!strcmp(cli_json_str(item, field), name_or_id)) {
             json_array_append_new(matches, json_string(cli_json_str(item, "id")));
         }
     }
 
     char *id = NULL;
     size_t n = json_array_size(matches);
+    const char *project = cli_json_str(filter, "projectId");
     if (n == 1) {
         id = xstrdup(json_string_value(json_array_get(matches, 0)));
     } else if (n == 0) {
         cli_error_set(err, CLI_API_ERROR, "not_found",
-                      "no %s is named '%s'%s%s; 'lqnet %s list' shows them", res->noun, name_or_id,
-                      project ? " in project " : "", project ? project : "", res->group);
+                      "no %s %s '%s'%s%s; 'lqnet %s list' shows them", res->noun,
+                      res->name_field ? "has address" : "is named", name_or_id,
+                      *project ? " in project " : "", project, res->group);
     } else {
         char *ids = cli_json_text(matches, NULL, ", ");
         cli_error_set(err, CLI_API_ERROR, "invalid_argument",
@@ -578,6 +610,42 @@ cli_resolve(const struct cli_resource *res, const char *name_or_id, const char *
     json_decref(matches);
     json_decref(list);
     return id;
+}
+
+char *
+cli_resolve_external(const char *name_or_id, struct cli_error *err)
+{
+    json_t *filter = json_pack("{s:s}", "type", "EXTERNAL");
+    char *id = cli_resolve_filtered(&cli_external_network_resource, name_or_id, filter, err);
+    json_decref(filter);
+    return id;
+}
+
+json_t *
+cli_index(const struct cli_resource *res, json_t *req)
+{
+    struct cli_error err = {0};
+    json_t *list = cli_list_all(res, req, &err);
+    cli_error_clear(&err);
+    if (!list) {
+        return NULL;
+    }
+    json_t *index = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(list, res->list_field), i, item)
+    {
+        json_object_set(index, cli_json_str(item, "id"), item);
+    }
+    json_decref(list);
+    return index;
+}
+
+const char *
+cli_index_name(json_t *index, const char *id)
+{
+    const char *name = cli_json_str(json_object_get(index, id), "name");
+    return *name ? name : id;
 }
 
 json_t *

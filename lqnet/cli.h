@@ -73,6 +73,7 @@ struct cli_command {
     const char *examples; /* Lines for --help; may be NULL. */
     int min_pos, max_pos; /* Number of positional arguments; max -1: any. */
     int (*run)(const struct cli_args *args);
+    bool dot_output; /* Accepts -o dot; the others refuse it as a usage error. */
 };
 
 /* A top-level command: a group of subcommands, or a single command when
@@ -119,12 +120,13 @@ void cli_print_global_options(FILE *stream);
 void cli_set_current(const struct cli_group *group, const struct cli_command *cmd);
 
 /* Settings from global options and the environment. */
-enum cli_output { CLI_OUTPUT_TABLE, CLI_OUTPUT_JSON };
+enum cli_output { CLI_OUTPUT_TABLE, CLI_OUTPUT_JSON, CLI_OUTPUT_DOT };
 void cli_set_url(const char *url);
 const char *cli_get_url(void);
 void cli_set_token(const char *token); /* NULL or "" for none. */
 enum cli_output cli_get_output(void);
-/* Parses "table" or "json"; returns false for anything else. */
+/* Parses "table", "json" or "dot" (which only commands with 'dot_output'
+ * accept; cli_args_parse() checks); returns false for anything else. */
 bool cli_set_output(const char *name);
 
 /* Calls 'method' ("VirtualNetworkService/ListNetworks") with request 'req'
@@ -148,8 +150,17 @@ struct cli_resource {
     const char *list;       /* "VirtualNetworkService/ListNetworks" */
     const char *list_field; /* "networks": the array in the list response. */
     const char *get;        /* "VirtualNetworkService/GetNetwork"; NULL if none. */
+    /* What names are matched against; NULL: "name". Anything else is an
+     * address (floating IPs go by "ipAddress"), and messages say so. */
+    const char *name_field;
 };
 extern const struct cli_resource cli_network_resource;
+/* Networks of type EXTERNAL, which every project sees; look them up with
+ * cli_resolve_external(). */
+extern const struct cli_resource cli_external_network_resource;
+extern const struct cli_resource cli_router_resource;
+/* Floating IPs are named by their address. */
+extern const struct cli_resource cli_floating_ip_resource;
 extern const struct cli_resource cli_port_resource;
 extern const struct cli_resource cli_security_group_resource;
 extern const struct cli_resource cli_token_resource;
@@ -165,6 +176,21 @@ json_t *cli_list_all(const struct cli_resource *res, json_t *req, struct cli_err
  * invalid_argument when several do). */
 char *cli_resolve(const struct cli_resource *res, const char *name_or_id, const char *project,
                   struct cli_error *err);
+/* cli_resolve() among the items that list request 'filter' (borrowed; NULL
+ * means {}) selects. */
+char *cli_resolve_filtered(const struct cli_resource *res, const char *name_or_id, json_t *filter,
+                           struct cli_error *err);
+/* Returns the id of the EXTERNAL network 'name_or_id' names, as
+ * cli_resolve() does; other networks of the same name do not count. */
+char *cli_resolve_external(const char *name_or_id, struct cli_error *err);
+/* Lists every item of 'res' that list request 'req' (borrowed; NULL means
+ * {}) selects, for decorating output with names. Returns an object mapping
+ * each id to its item (caller decrefs), or NULL if the list fails (the
+ * error is dropped: output then shows ids). */
+json_t *cli_index(const struct cli_resource *res, json_t *req);
+/* Returns the name of 'id' in 'index' (from cli_index(); may be NULL), or
+ * 'id' itself when it is not there or has no name. Borrowed. */
+const char *cli_index_name(json_t *index, const char *id);
 /* Resolves 'name_or_id' and fetches it with the get method. Returns the
  * resource (caller decrefs) or NULL and 'err'. */
 json_t *cli_fetch(const struct cli_resource *res, const char *name_or_id, struct cli_error *err);

@@ -8,7 +8,8 @@
 #include "util.h"
 
 static const struct cli_group *const groups[] = {
-    &network_group, &port_group, &sg_group, &token_group, &call_group,
+    &network_group, &port_group,     &sg_group,    &router_group,
+    &fip_group,     &topology_group, &token_group, &call_group,
 };
 
 static void
@@ -41,6 +42,8 @@ print_main_help(FILE *stream)
                     "  lqnet network create web --subnet 10.0.1.0/24\n"
                     "  lqnet port create web-1 --network web\n"
                     "  lqnet sg rule add default --protocol tcp --port 22\n"
+                    "  lqnet fip allocate --external-network public\n"
+                    "  lqnet topology\n"
                     "  lqnet network list -o json\n"
                     "  lqnet port create --help\n"
                     "\n"

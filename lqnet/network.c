@@ -37,6 +37,8 @@ enum {
     OPT_ROUTER,
     OPT_NO_ROUTER,
     OPT_EXTERNAL_GATEWAY,
+    OPT_NO_SNAT,
+    OPT_ROUTE,
     OPT_FORCE,
 };
 
@@ -68,6 +70,25 @@ parse_pool(const char *value, struct cli_error *err)
     json_t *range = json_pack("{s:s, s:s}", "start", start, "end", dash + 1);
     free(start);
     return range;
+}
+
+/* Parses "--route DEST=NEXTHOP" into a StaticRoute; the server checks the
+ * addresses. */
+static json_t *
+parse_route(const char *value, struct cli_error *err)
+{
+    const char *eq = strchr(value, '=');
+    if (!eq || eq == value || !eq[1] || strchr(eq + 1, '=')) {
+        cli_error_set(err, CLI_USAGE, NULL,
+                      "--route expects DESTINATION=NEXTHOP, e.g. 192.168.0.0/16=10.0.1.254, "
+                      "not '%s'",
+                      value);
+        return NULL;
+    }
+    char *dest = xstrndup(value, eq - value);
+    json_t *route = json_pack("{s:s, s:s}", "destination", dest, "nextHop", eq + 1);
+    free(dest);
+    return route;
 }
 
 /* Parses "--static MAC=IP[=HOSTNAME]" into a DhcpBinding. */
@@ -201,6 +222,16 @@ network_create_request(const struct cli_args *args, struct cli_error *err)
         case OPT_EXTERNAL_GATEWAY:
             external = v;
             break;
+        case OPT_NO_SNAT:
+            /* Sent explicitly: absent means true with an external gateway. */
+            cli_json_set(req, "spec.router.enableSnat", json_false());
+            break;
+        case OPT_ROUTE:
+            if ((item = parse_route(v, err))) {
+                cli_json_set(req, "spec.router.enabled", json_true());
+                cli_json_append(req, "spec.router.routes", item);
+            }
+            break;
         }
     }
     if (json_object_size(labels)) {
@@ -210,7 +241,7 @@ network_create_request(const struct cli_args *args, struct cli_error *err)
 
     /* Look names up only once the command line is known to be good. */
     if (!err->status && external) {
-        char *id = cli_resolve(&cli_network_resource, external, NULL, err);
+        char *id = cli_resolve_external(external, err);
         if (id) {
             cli_json_set(req, "spec.router.enabled", json_true());
             cli_json_set(req, "spec.router.externalGatewayNetworkId", json_string(id));
@@ -323,8 +354,7 @@ network_update_request(const struct cli_args *args, struct cli_error *err)
     }
     if (!err->status && external) {
         /* "" detaches the network from its external gateway. */
-        char *gw =
-            *external ? cli_resolve(&cli_network_resource, external, NULL, err) : xstrdup("");
+        char *gw = *external ? cli_resolve_external(external, err) : xstrdup("");
         if (gw) {
             cli_json_set(req, "spec.router.externalGatewayNetworkId", json_string(gw));
             cli_mask_add(req, "spec.router.externalGatewayNetworkId");
@@ -511,8 +541,16 @@ router_text(json_t *network)
     }
     const char *ext = cli_json_str(router, "externalGatewayNetworkId");
     json_t *snat = json_object_get(router, "enableSnat");
-    return xasprintf("yes%s%s%s", *ext ? ", external gateway " : " (internal only)", ext,
-                     *ext && json_is_false(snat) ? ", no SNAT" : "");
+    char *out = xasprintf("yes%s%s%s", *ext ? ", external gateway " : " (internal only)", ext,
+                          *ext && json_is_false(snat) ? ", no SNAT" : "");
+    size_t i;
+    json_t *route;
+    json_array_foreach(json_object_get(router, "routes"), i, route)
+    {
+        cli_append(&out, "\n", "route %s via %s", cli_json_str(route, "destination"),
+                   cli_json_str(route, "nextHop"));
+    }
+    return out;
 }
 
 static char *
@@ -662,6 +700,10 @@ static const struct cli_option create_options[] = {
     {"router", OPT_ROUTER, NULL, "route to the project's other routed networks"},
     {"external-gateway", OPT_EXTERNAL_GATEWAY, "NET",
      "route to the outside through external network NET\n(name or id; implies --router)"},
+    {"no-snat", OPT_NO_SNAT, NULL,
+     "no source NAT to the external network: the outside\nsees the network's own addresses"},
+    {"route", OPT_ROUTE, "DEST=NEXTHOP",
+     "static route on the router, e.g. 192.168.0.0/16=10.0.1.254\n(repeatable; implies --router)"},
     {"project", OPT_PROJECT, "ID", "owning project (default: the token's)"},
     {"description", OPT_DESCRIPTION, "TEXT", "free text"},
     {"label", OPT_LABEL, "KEY=VALUE", "label (repeatable)"},
@@ -715,7 +757,9 @@ static const struct cli_command network_commands[] = {
      "      --static 52:54:00:00:00:10=10.0.2.10=db1 --label tier=db\n"
      "  lqnet network create public --type external --physical-network physnet1 \\\n"
      "      --subnet 203.0.113.0/24 --shared\n"
-     "  lqnet network create app --subnet 10.0.3.0/24 --external-gateway public\n",
+     "  lqnet network create app --subnet 10.0.3.0/24 --external-gateway public\n"
+     "  lqnet network create lab --subnet 10.0.4.0/24 --external-gateway public --no-snat \\\n"
+     "      --route 192.168.0.0/16=10.0.4.254\n",
      1, 1, cmd_create},
     {"list", "[options]", "List networks", NULL, list_options,
      "  lqnet network list\n"

@@ -29,6 +29,73 @@
 #define SG_APP "77777777-7777-4777-8777-777777777777"
 #define RULE_1 "88888888-8888-4888-8888-888888888888"
 #define RULE_2 "99999999-9999-4999-8999-999999999999"
+#define ROUTER_1 "4f1c2a3b-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+#define ROUTER_2 "5a5a5a5a-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
+#define FIP_1 "f1f1f1f1-cccc-4ccc-8ccc-cccccccccccc"
+#define FIP_2 "f2f2f2f2-dddd-4ddd-8ddd-dddddddddddd"
+
+#define NET_LAB "a0a0a0a0-0000-4000-8000-000000000001"
+#define NET_INT "a0a0a0a0-0000-4000-8000-000000000002"
+#define NET_OTHER "a0a0a0a0-0000-4000-8000-000000000003"
+#define PORT_VM1 "b0b0b0b0-0000-4000-8000-000000000001"
+#define PORT_VM2 "b0b0b0b0-0000-4000-8000-000000000002"
+#define PORT_VM10 "b0b0b0b0-0000-4000-8000-000000000003"
+#define PORT_X1 "b0b0b0b0-0000-4000-8000-000000000004"
+#define PORT_S1 "b0b0b0b0-0000-4000-8000-000000000005"
+
+/* A project's topology: public with router 1 (web, db), an internal router
+ * with int, an unrouted network lab, a port on another project's network,
+ * a floating IP on vm1 and one not associated. Nodes in id order by type,
+ * as the server sends them. */
+static const char topology_json[] =
+    "{\"nodes\": ["
+    " {\"id\": \"" NET_WEB "\", \"type\": \"network\", \"name\": \"web\", \"properties\":"
+    "  {\"type\": \"OVERLAY\", \"ipv4_subnet\": \"10.0.1.0/24\", \"mtu\": \"1442\","
+    "   \"phase\": \"READY\"}},"
+    " {\"id\": \"" NET_DB1 "\", \"type\": \"network\", \"name\": \"db\", \"properties\":"
+    "  {\"type\": \"OVERLAY\", \"ipv4_subnet\": \"10.0.2.0/24\", \"ipv6_subnet\": "
+    "\"fd00:2::/64\", \"mtu\": \"1442\", \"phase\": \"READY\"}},"
+    " {\"id\": \"" NET_LAB "\", \"type\": \"network\", \"name\": \"lab\", \"properties\":"
+    "  {\"type\": \"ISOLATED\", \"ipv4_subnet\": \"10.9.0.0/24\", \"mtu\": \"1442\","
+    "   \"phase\": \"PENDING\"}},"
+    " {\"id\": \"" NET_INT "\", \"type\": \"network\", \"name\": \"int\", \"properties\":"
+    "  {\"ipv4_subnet\": \"10.8.0.0/24\", \"mtu\": \"1442\"}},"
+    " {\"id\": \"" ROUTER_1 "\", \"type\": \"router\", \"name\": \"router\", \"properties\":"
+    "  {\"external_ip\": \"203.0.113.100\", \"gateway_host\": \"hv1\"}},"
+    " {\"id\": \"" NET_PUB "\", \"type\": \"external_network\", \"name\": \"public\","
+    "  \"properties\": {\"type\": \"EXTERNAL\", \"ipv4_subnet\": \"203.0.113.0/24\","
+    "   \"mtu\": \"1500\", \"phase\": \"READY\"}},"
+    " {\"id\": \"" ROUTER_2 "\", \"type\": \"router\", \"name\": \"router\"},"
+    " {\"id\": \"" PORT_VM1 "\", \"type\": \"port\", \"name\": \"vm1\", \"properties\":"
+    "  {\"mac\": \"52:54:00:00:00:01\", \"ip0\": \"10.0.1.2\", \"host\": \"hv1\","
+    "   \"phase\": \"ACTIVE\"}},"
+    " {\"id\": \"" PORT_VM2 "\", \"type\": \"port\", \"name\": \"vm2\", \"properties\":"
+    "  {\"ip0\": \"10.0.1.3\", \"phase\": \"DOWN\"}},"
+    " {\"id\": \"" PORT_VM10 "\", \"type\": \"port\", \"name\": \"vm10\", \"properties\":"
+    "  {\"ip0\": \"10.0.1.4\", \"ip1\": \"fd00:1::4\", \"phase\": \"DOWN\"}},"
+    " {\"id\": \"" PORT_X1 "\", \"type\": \"port\", \"name\": \"x\\\"1\", \"properties\":"
+    "  {\"ip0\": \"10.9.0.2\", \"phase\": \"DOWN\"}},"
+    " {\"id\": \"" PORT_S1 "\", \"type\": \"port\", \"name\": \"s1\", \"properties\":"
+    "  {\"ip0\": \"10.50.0.7\", \"phase\": \"DOWN\"}},"
+    " {\"id\": \"" FIP_1 "\", \"type\": \"floating_ip\", \"name\": \"203.0.113.101\"},"
+    " {\"id\": \"" FIP_2 "\", \"type\": \"floating_ip\", \"name\": \"203.0.113.99\"}],"
+    " \"edges\": ["
+    " {\"sourceId\": \"" NET_WEB "\", \"targetId\": \"" ROUTER_1 "\", \"type\": \"routed\"},"
+    " {\"sourceId\": \"" NET_DB1 "\", \"targetId\": \"" ROUTER_1 "\", \"type\": \"routed\"},"
+    " {\"sourceId\": \"" ROUTER_1 "\", \"targetId\": \"" NET_PUB "\", \"type\": \"gateway\"},"
+    " {\"sourceId\": \"" NET_INT "\", \"targetId\": \"" ROUTER_2 "\", \"type\": \"routed\"},"
+    " {\"sourceId\": \"" PORT_VM1 "\", \"targetId\": \"" NET_WEB "\", \"type\": \"attached\"},"
+    " {\"sourceId\": \"" PORT_VM2 "\", \"targetId\": \"" NET_WEB "\", \"type\": \"attached\"},"
+    " {\"sourceId\": \"" PORT_VM10 "\", \"targetId\": \"" NET_WEB "\", \"type\": "
+    "\"attached\"},"
+    " {\"sourceId\": \"" PORT_X1 "\", \"targetId\": \"" NET_LAB "\", \"type\": \"attached\"},"
+    " {\"sourceId\": \"" PORT_S1 "\", \"targetId\": \"" NET_OTHER "\", \"type\": "
+    "\"attached\"},"
+    " {\"sourceId\": \"" FIP_1 "\", \"targetId\": \"" NET_PUB "\", \"type\": "
+    "\"allocated_from\"},"
+    " {\"sourceId\": \"" FIP_1 "\", \"targetId\": \"" PORT_VM1 "\", \"type\": \"nat\"},"
+    " {\"sourceId\": \"" FIP_2 "\", \"targetId\": \"" NET_PUB "\", \"type\": "
+    "\"allocated_from\"}]}";
 
 /* The fake transport: canned replies by method, and a log of the calls. */
 static json_t *fake_log;
@@ -37,6 +104,11 @@ static json_t *
 fake_call(const char *method, json_t *req, struct cli_error *err)
 {
     json_array_append_new(fake_log, json_pack("{s:s, s:O}", "method", method, "req", req));
+    if (!strcmp(method, "VirtualNetworkService/ListNetworks") &&
+        !strcmp(cli_json_str(req, "type"), "EXTERNAL")) {
+        return json_pack("{s:[{s:s, s:s, s:{s:s}}]}", "networks", "id", NET_PUB, "name", "public",
+                         "spec", "type", "EXTERNAL");
+    }
     if (!strcmp(method, "VirtualNetworkService/ListNetworks")) {
         /* Two pages, so that name lookups must follow nextPageToken. */
         if (!*cli_json_str(req, "pageToken")) {
@@ -67,8 +139,30 @@ fake_call(const char *method, json_t *req, struct cli_error *err)
         return json_pack("{s:[{s:s, s:s}]}", "ports", "id", PORT_A, "name", "a");
     }
     if (!strcmp(method, "VirtualNetworkService/DeleteNetwork") ||
-        !strcmp(method, "TokenService/RevokeToken")) {
+        !strcmp(method, "TokenService/RevokeToken") ||
+        !strcmp(method, "FloatingIpService/ReleaseFloatingIp")) {
         return json_object();
+    }
+    /* Router 1 routes web and db1 to public; router 2 is internal. */
+    if (!strcmp(method, "RouterService/ListRouters")) {
+        return json_pack("{s:[{s:s, s:s, s:[s, s]}, {s:s, s:[]}]}", "routers", "id", ROUTER_1,
+                         "externalNetworkId", NET_PUB, "networkIds", NET_WEB, NET_DB1, "id",
+                         ROUTER_2, "networkIds");
+    }
+    if (!strcmp(method, "RouterService/GetRouter")) {
+        if (!strcmp(cli_json_str(req, "id"), ROUTER_1)) {
+            return json_pack("{s:s, s:s}", "id", ROUTER_1, "externalNetworkId", NET_PUB);
+        }
+        cli_error_set(err, CLI_API_ERROR, "not_found", "router %s not found",
+                      cli_json_str(req, "id"));
+        return NULL;
+    }
+    if (!strcmp(method, "FloatingIpService/ListFloatingIps")) {
+        return json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "floatingIps", "id", FIP_1, "ipAddress",
+                         "203.0.113.101", "id", FIP_2, "ipAddress", "203.0.113.99");
+    }
+    if (!strcmp(method, "VirtualNetworkService/GetNetworkTopology")) {
+        return json_loads(topology_json, 0, NULL);
     }
     cli_error_set(err, CLI_API_ERROR, "unimplemented", "fake has no %s", method);
     return NULL;
@@ -581,9 +675,10 @@ test_network_create(void **state)
                         "  \"mtu\": 1400, \"portSecurityEnabled\": false, \"shared\": true}}");
     json_decref(req);
     cmdline_free(&cl);
-    /* The gateway network was found by name, across both list pages. */
-    assert_int_equal(json_array_size(fake_log), 2);
+    /* The gateway network was found by name among the external ones. */
+    assert_int_equal(json_array_size(fake_log), 1);
     assert_string_equal(logged_method(0), "VirtualNetworkService/ListNetworks");
+    assert_string_equal(cli_json_str(json_array_get(fake_log, 0), "req.type"), "EXTERNAL");
 
     /* The minimal form, and overlay (the zero value) is never sent. */
     json_array_clear(fake_log);
@@ -1330,6 +1425,431 @@ test_sg_commands(void **state)
     assert_true(cli_set_output("table"));
 }
 
+static void
+test_network_routing_options(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(
+        parse_cmdline(&cl, &network_group, "create", &err,
+                      ARGV("app", "--external-gateway", NET_PUB, "--no-snat", "--route",
+                           "192.168.0.0/16=10.0.1.254", "--route", "fd00:9::/64=fd00:1::fe")),
+        0);
+    json_t *req = network_create_request(&cl.args, &err);
+    assert_json_eq(req, "{\"name\": \"app\", \"spec\": {\"router\": {\"enabled\": true,"
+                        " \"enableSnat\": false, \"externalGatewayNetworkId\": \"" NET_PUB "\","
+                        " \"routes\": [{\"destination\": \"192.168.0.0/16\", \"nextHop\": "
+                        "\"10.0.1.254\"}, {\"destination\": \"fd00:9::/64\", \"nextHop\": "
+                        "\"fd00:1::fe\"}]}}}");
+    assert_int_equal(json_array_size(fake_log), 0); /* An id needs no lookup. */
+    json_decref(req);
+    cmdline_free(&cl);
+
+    /* VLAN and EXTERNAL as the API spells them; a route implies routing. */
+    assert_int_equal(parse_cmdline(&cl, &network_group, "create", &err,
+                                   ARGV("public", "--type", "external", "--physical-network",
+                                        "physnet", "--vlan", "7", "--route", "0.0.0.0/0=10.0.0.1")),
+                     0);
+    req = network_create_request(&cl.args, &err);
+    assert_json_eq(req, "{\"name\": \"public\", \"spec\": {\"type\": \"EXTERNAL\", \"vlan\": "
+                        "{\"physicalNetwork\": \"physnet\", \"vlanId\": 7}, \"router\": "
+                        "{\"enabled\": true, \"routes\": [{\"destination\": \"0.0.0.0/0\", "
+                        "\"nextHop\": \"10.0.0.1\"}]}}}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    /* Only external networks count as gateways: 'web' is not one. */
+    assert_int_equal(
+        parse_cmdline(&cl, &network_group, "create", &err, ARGV("x", "--external-gateway", "web")),
+        0);
+    assert_null(network_create_request(&cl.args, &err));
+    assert_string_equal(err.code, "not_found");
+    assert_string_equal(err.message, "no external network is named 'web'; 'lqnet network list' "
+                                     "shows them");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    static const char *const bad[] = {"10.0.0.0/8", "=10.0.0.1", "10.0.0.0/8=", "a=b=c"};
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(bad); i++) {
+        assert_int_equal(
+            parse_cmdline(&cl, &network_group, "create", &err, ARGV("n", "--route", bad[i])), 0);
+        if (network_create_request(&cl.args, &err) || err.status != CLI_USAGE ||
+            !strstr(err.message, "--route expects DESTINATION=NEXTHOP")) {
+            fail_msg("--route %s was accepted", bad[i]);
+        }
+        cli_error_clear(&err);
+        cmdline_free(&cl);
+    }
+
+    /* update --external-gateway resolves among external networks too. */
+    json_array_clear(fake_log);
+    assert_int_equal(parse_cmdline(&cl, &network_group, "update", &err,
+                                   ARGV(NET_WEB, "--external-gateway", "public")),
+                     0);
+    req = network_update_request(&cl.args, &err);
+    assert_string_equal(cli_json_str(req, "spec.router.externalGatewayNetworkId"), NET_PUB);
+    assert_string_equal(cli_json_str(json_array_get(fake_log, 0), "req.type"), "EXTERNAL");
+    json_decref(req);
+    cmdline_free(&cl);
+}
+
+static void
+test_fip_requests(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(
+        parse_cmdline(&cl, &fip_group, "allocate", &err,
+                      ARGV("--external-network", "public", "--ip", "203.0.113.150", "--description",
+                           "www", "--label", "app=web", "--project", "acme")),
+        0);
+    json_t *req = fip_allocate_request(&cl.args, &err);
+    assert_json_eq(req, "{\"externalNetworkId\": \"" NET_PUB "\", \"ipAddress\": "
+                        "\"203.0.113.150\", \"description\": \"www\", \"labels\": {\"app\": "
+                        "\"web\"}, \"projectId\": \"acme\"}");
+    assert_string_equal(cli_json_str(json_array_get(fake_log, 0), "req.type"), "EXTERNAL");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    json_array_clear(fake_log);
+    assert_int_equal(parse_cmdline(&cl, &fip_group, "allocate", &err, ARGV("--ip", "1.2.3.4")), 0);
+    assert_null(fip_allocate_request(&cl.args, &err));
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_string_equal(err.message, "--external-network is required");
+    assert_int_equal(json_array_size(fake_log), 0);
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &fip_group, "list", &err,
+                                   ARGV("--unassigned", "--external-network", "public")),
+                     0);
+    req = fip_list_request(&cl.args, &err);
+    assert_json_eq(req, "{\"unassignedOnly\": true, \"externalNetworkId\": \"" NET_PUB "\"}");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    /* The floating IP by its address, the port by name. */
+    json_array_clear(fake_log);
+    assert_int_equal(parse_cmdline(&cl, &fip_group, "associate", &err,
+                                   ARGV("203.0.113.99", "a", "--fixed-ip", "10.0.1.9")),
+                     0);
+    req = fip_associate_request(&cl.args, &err);
+    assert_json_eq(req, "{\"floatingIpId\": \"" FIP_2 "\", \"portId\": \"" PORT_A "\", "
+                        "\"fixedIp\": \"10.0.1.9\"}");
+    assert_string_equal(logged_method(0), "FloatingIpService/ListFloatingIps");
+    assert_string_equal(logged_method(1), "PortService/ListPorts");
+    json_decref(req);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &fip_group, "associate", &err, ARGV("203.0.113.7", "a")),
+                     0);
+    assert_null(fip_associate_request(&cl.args, &err));
+    assert_string_equal(err.code, "not_found");
+    assert_string_equal(err.message, "no floating IP has address '203.0.113.7'; 'lqnet "
+                                     "floating-ip list' shows them");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+
+    assert_int_equal(parse_cmdline(&cl, &fip_group, "associate", &err, ARGV(FIP_1)), -1);
+    assert_int_equal(err.status, CLI_USAGE);
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+}
+
+static void
+test_router_find(void **state)
+{
+    (void)state;
+    struct cli_error err = {0};
+    /* By id, then by a network it routes (name or id), then by the
+     * external network its gateway is on. */
+    json_t *r = router_find(ROUTER_1, false, &err);
+    assert_string_equal(cli_json_str(r, "id"), ROUTER_1);
+    assert_int_equal(json_array_size(fake_log), 1);
+    json_decref(r);
+    r = router_find("web", false, &err);
+    assert_string_equal(cli_json_str(r, "id"), ROUTER_1);
+    json_decref(r);
+    r = router_find(NET_DB1, true, &err);
+    assert_string_equal(cli_json_str(r, "id"), ROUTER_1);
+    json_decref(r);
+    r = router_find("public", false, &err);
+    assert_string_equal(cli_json_str(r, "id"), ROUTER_1);
+    json_decref(r);
+    /* A network id given as a router id: GetRouter says not_found first. */
+    json_array_clear(fake_log);
+    r = router_find(NET_WEB, false, &err);
+    assert_string_equal(cli_json_str(r, "id"), ROUTER_1);
+    assert_string_equal(logged_method(0), "RouterService/GetRouter");
+    json_decref(r);
+
+    assert_null(router_find(NET_DB2, false, &err));
+    assert_string_equal(err.code, "not_found");
+    assert_string_equal(err.message, "no router routes network " NET_DB2
+                                     "; 'lqnet router list' shows the routers");
+    cli_error_clear(&err);
+    assert_null(router_find("nope", false, &err));
+    assert_string_equal(err.message, "'nope' is neither a router id nor a network's name; "
+                                     "'lqnet router list' shows the routers");
+    cli_error_clear(&err);
+}
+
+static const char expected_tree[] =
+    "external network public (203.0.113.0/24)\n"
+    "├── router 4f1c2a3b… (203.0.113.100, on hv1)\n"
+    "│   ├── network db (10.0.2.0/24, fd00:2::/64, MTU 1442)\n"
+    "│   └── network web (10.0.1.0/24, MTU 1442)\n"
+    "│       ├── port vm1 10.0.1.2 ACTIVE hv1   ← floating IP 203.0.113.101\n"
+    "│       ├── port vm2 10.0.1.3 DOWN\n"
+    "│       └── port vm10 10.0.1.4,fd00:1::4 DOWN\n"
+    "└── floating IP 203.0.113.99 (not associated)\n"
+    "router 5a5a5a5a… (internal only)\n"
+    "└── network int (10.8.0.0/24, MTU 1442)\n"
+    "network " NET_OTHER " (not in this project)\n"
+    "└── port s1 10.50.0.7 DOWN\n"
+    "network lab (isolated, 10.9.0.0/24, MTU 1442, PENDING, not routed)\n"
+    "└── port x\"1 10.9.0.2 DOWN\n";
+
+static void
+test_topology_render(void **state)
+{
+    (void)state;
+    json_t *topo = json_loads(topology_json, 0, NULL);
+    assert_non_null(topo);
+    char *tree = topology_tree(topo);
+    assert_string_equal(tree, expected_tree);
+    free(tree);
+
+    /* The order of nodes and edges in the response does not matter. */
+    json_t *shuffled = json_deep_copy(topo);
+    json_t *nodes = json_object_get(shuffled, "nodes");
+    json_t *edges = json_object_get(shuffled, "edges");
+    json_t *rev_nodes = json_array(), *rev_edges = json_array();
+    for (size_t i = json_array_size(nodes); i-- > 0;) {
+        json_array_append(rev_nodes, json_array_get(nodes, i));
+    }
+    for (size_t i = json_array_size(edges); i-- > 0;) {
+        json_array_append(rev_edges, json_array_get(edges, i));
+    }
+    json_object_set_new(shuffled, "nodes", rev_nodes);
+    json_object_set_new(shuffled, "edges", rev_edges);
+    tree = topology_tree(shuffled);
+    assert_string_equal(tree, expected_tree);
+    free(tree);
+    json_decref(shuffled);
+
+    char *dot = topology_dot(topo);
+    assert_true(!strncmp(dot, "digraph lqnet {\n", 16));
+    assert_true(strlen(dot) > 2 && !strcmp(dot + strlen(dot) - 2, "}\n"));
+    static const char *const lines[] = {
+        "  \"" NET_PUB "\" [label=\"external network\\npublic\\n203.0.113.0/24\", "
+        "shape=doubleoctagon];\n",
+        "  \"" ROUTER_1 "\" [label=\"router\\n4f1c2a3b…\\n203.0.113.100\\non hv1\", "
+        "shape=diamond];\n",
+        "  \"" NET_DB1 "\" [label=\"network\\ndb\\n10.0.2.0/24\\nfd00:2::/64\\nMTU 1442\", "
+        "shape=box];\n",
+        "  \"" PORT_VM1 "\" [label=\"port\\nvm1\\n10.0.1.2\\nACTIVE on hv1\", shape=ellipse];\n",
+        /* A quote in a name is escaped. */
+        "  \"" PORT_X1 "\" [label=\"port\\nx\\\"1\\n10.9.0.2\\nDOWN\", shape=ellipse];\n",
+        "  \"" FIP_1 "\" [label=\"floating IP\\n203.0.113.101\", shape=note];\n",
+        "  \"" NET_OTHER "\" [label=\"network\\n" NET_OTHER "\", shape=box, style=dashed];\n",
+        "  \"" PORT_VM1 "\" -> \"" NET_WEB "\" [label=\"attached\"];\n",
+        "  \"" NET_WEB "\" -> \"" ROUTER_1 "\" [label=\"routed\"];\n",
+        "  \"" ROUTER_1 "\" -> \"" NET_PUB "\" [label=\"gateway\"];\n",
+        "  \"" FIP_1 "\" -> \"" NET_PUB "\" [label=\"allocated_from\"];\n",
+        "  \"" FIP_1 "\" -> \"" PORT_VM1 "\" [label=\"nat\", style=dashed];\n",
+    };
+    for (size_t i = 0; i < LQ_ARRAY_SIZE(lines); i++) {
+        if (!strstr(dot, lines[i])) {
+            fail_msg("no line\n%sin\n%s", lines[i], dot);
+        }
+    }
+    /* One statement per node (14, and the stub) and per edge (12). */
+    size_t n_nodes = 0, n_edges = 0;
+    for (const char *p = dot; (p = strstr(p, "\n  \"")); p++) {
+        const char *eol = strchr(p + 1, '\n');
+        const char *arrow = strstr(p + 1, "\" -> \"");
+        *(arrow && arrow < eol ? &n_edges : &n_nodes) += 1;
+    }
+    assert_int_equal(n_nodes, 15);
+    assert_int_equal(n_edges, 12);
+    free(dot);
+
+    /* An empty topology: no lines, and an empty graph. */
+    json_t *empty = json_object();
+    tree = topology_tree(empty);
+    assert_string_equal(tree, "");
+    free(tree);
+    dot = topology_dot(empty);
+    assert_non_null(strstr(dot, "digraph lqnet {\n"));
+    assert_null(strstr(dot, "->"));
+    free(dot);
+    json_decref(empty);
+    json_decref(topo);
+}
+
+static void
+test_routing_output(void **state)
+{
+    (void)state;
+    json_t *networks =
+        json_pack("{s:{s:s, s:{s:{s:s, s:s}}}, s:{s:s, s:{s:{s:s}, s:{s:b}}}, s:{s:s}}", NET_WEB,
+                  "name", "web", "spec", "ipConfig", "ipv4Subnet", "10.0.1.0/24", "ipv4Gateway",
+                  "10.0.1.1", NET_DB1, "name", "db", "spec", "ipConfig", "ipv4Subnet",
+                  "10.0.2.0/24", "router", "enableSnat", false, NET_PUB, "name", "public");
+    json_t *router =
+        json_pack("{s:s, s:s, s:s, s:s, s:[s, s], s:{s:s}, s:[{s:s, s:s}]}", "id", ROUTER_1,
+                  "projectId", "acme", "externalNetworkId", NET_PUB, "externalIp", "203.0.113.100",
+                  "networkIds", NET_WEB, NET_DB1, "status", "phase", "ACTIVE", "routes",
+                  "destination", "192.168.0.0/16", "nextHop", "10.0.1.254");
+    json_t *routers = json_pack("[O, {s:s, s:[s]}]", router, "id", ROUTER_2, "networkIds", NET_DB2);
+    struct cli_table *t = router_list_table(routers, networks);
+    char *s = cli_table_render(t);
+    assert_non_null(strstr(s, "| ID                                   | EXTERNAL-NETWORK | "
+                              "EXTERNAL-IP   | NETWORKS                             | "
+                              "GATEWAY-HOST | STATUS  |\n"));
+    assert_non_null(strstr(s, "| " ROUTER_1 " | public           | 203.0.113.100 | web       "
+                              "                           |              | ACTIVE  |\n"
+                              "|                                      |                  |     "
+                              "          | db                                   |              "
+                              "|         |\n"));
+    /* A network the index lacks shows as its id. */
+    assert_non_null(strstr(s, "| " ROUTER_2 " |                  |               | " NET_DB2
+                              " |              | UNKNOWN |\n"));
+    free(s);
+    cli_table_destroy(t);
+
+    t = router_show_table(router, networks);
+    s = cli_table_render(t);
+    assert_non_null(strstr(s, "| external network | public (" NET_PUB ") |"));
+    assert_non_null(strstr(s, "| routes           | 192.168.0.0/16 via 10.0.1.254 "));
+    assert_non_null(strstr(s, "| networks         | 2 "));
+    assert_null(strstr(s, "gateway host"));
+    free(s);
+    cli_table_destroy(t);
+
+    t = router_networks_table(router, networks);
+    s = cli_table_render(t);
+    assert_non_null(strstr(s, "| " NET_WEB " | web  | 10.0.1.0/24 | 10.0.1.1 | yes  |\n"));
+    assert_non_null(strstr(s, "| " NET_DB1 " | db   | 10.0.2.0/24 |          | no   |\n"));
+    free(s);
+    cli_table_destroy(t);
+
+    json_t *ports = json_pack("{s:{s:s}}", PORT_A, "name", "a");
+    json_t *fips =
+        json_pack("[{s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s}}, {s:s, s:s, s:s}]", "id", FIP_1,
+                  "ipAddress", "203.0.113.101", "externalNetworkId", NET_PUB, "assignment",
+                  "portId", PORT_A, "fixedIp", "10.0.1.9", "status", "phase", "ACTIVE", "id", FIP_2,
+                  "ipAddress", "203.0.113.99", "externalNetworkId", NET_PUB);
+    t = fip_list_table(fips, networks, ports);
+    s = cli_table_render(t);
+    assert_non_null(strstr(s, "| ID                                   | IP            | "
+                              "EXTERNAL-NETWORK | PORT | FIXED-IP | STATUS |\n"));
+    assert_non_null(strstr(s, "| " FIP_1 " | 203.0.113.101 | public           | a    | 10.0.1.9 "
+                              "| ACTIVE |\n"));
+    assert_non_null(strstr(s, "| " FIP_2 " | 203.0.113.99  | public           |      |          "
+                              "| DOWN   |\n"));
+    free(s);
+    cli_table_destroy(t);
+
+    t = fip_show_table(json_array_get(fips, 0), networks, ports);
+    s = cli_table_render(t);
+    assert_non_null(strstr(s, "| port             | a (" PORT_A ") "));
+    assert_non_null(strstr(s, "| fixed ip         | 10.0.1.9 "));
+    free(s);
+    cli_table_destroy(t);
+    t = fip_show_table(json_array_get(fips, 1), NULL, NULL);
+    s = cli_table_render(t);
+    assert_non_null(strstr(s, "| port             | none "));
+    assert_non_null(strstr(s, "| external network | " NET_PUB " |"));
+    free(s);
+    cli_table_destroy(t);
+
+    json_decref(fips);
+    json_decref(ports);
+    json_decref(routers);
+    json_decref(router);
+    json_decref(networks);
+}
+
+static void
+test_routing_commands(void **state)
+{
+    (void)state;
+    char *out, *errout;
+    assert_true(cli_set_output("table"));
+    assert_int_equal(
+        run_captured(&topology_group, "topology", ARGV("--project", "acme"), &out, &errout),
+        CLI_OK);
+    assert_string_equal(out, expected_tree);
+    assert_string_equal(errout, "");
+    assert_json_eq(json_object_get(json_array_get(fake_log, 0), "req"),
+                   "{\"projectId\": \"acme\"}");
+    free(out);
+    free(errout);
+
+    assert_int_equal(run_captured(&topology_group, "topology", ARGV("-o", "dot"), &out, &errout),
+                     CLI_OK);
+    assert_true(!strncmp(out, "digraph lqnet {\n", 16));
+    free(out);
+    free(errout);
+    assert_int_equal(run_captured(&topology_group, "topology", ARGV("-o", "json"), &out, &errout),
+                     CLI_OK);
+    json_t *reply = json_loads(out, 0, NULL);
+    json_t *expected = json_loads(topology_json, 0, NULL);
+    assert_true(json_equal(reply, expected));
+    json_decref(reply);
+    json_decref(expected);
+    free(out);
+    free(errout);
+
+    /* -o dot is for the topology only. */
+    struct cli_error err = {0};
+    struct cmdline cl;
+    assert_int_equal(parse_cmdline(&cl, &network_group, "list", &err, ARGV("-o", "dot")), -1);
+    assert_int_equal(err.status, CLI_USAGE);
+    assert_string_equal(err.message,
+                        "--output dot is only for 'lqnet topology'; use table or json");
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+    assert_int_equal(parse_cmdline(&cl, &fip_group, "list", &err, ARGV("-o", "dot")), -1);
+    cli_error_clear(&err);
+    cmdline_free(&cl);
+    assert_true(cli_set_output("table"));
+
+    /* release by address and by id; a missing one is reported, the rest
+     * go on. */
+    json_array_clear(fake_log);
+    assert_int_equal(run_captured(&fip_group, "release", ARGV("203.0.113.99", "203.0.113.5", FIP_1),
+                                  &out, &errout),
+                     CLI_API_ERROR);
+    assert_string_equal(out, "Released floating IP 203.0.113.99 (" FIP_2 ")\n"
+                             "Released floating IP " FIP_1 " (" FIP_1 ")\n");
+    assert_string_equal(errout, "error: not_found: no floating IP has address '203.0.113.5'; "
+                                "'lqnet floating-ip list' shows them\n");
+    assert_string_equal(logged_method(json_array_size(fake_log) - 1),
+                        "FloatingIpService/ReleaseFloatingIp");
+    free(out);
+    free(errout);
+
+    /* router show: the fields, then the networks it routes. */
+    assert_int_equal(run_captured(&router_group, "show", ARGV("--network", "web"), &out, &errout),
+                     CLI_OK);
+    assert_non_null(strstr(out, "| id               | " ROUTER_1 " "));
+    assert_non_null(strstr(out, "| external network | public (" NET_PUB ") |\n"));
+    assert_non_null(strstr(out, "-+\n\n+---"));
+    assert_non_null(strstr(out, "| " NET_WEB " | web  |"));
+    free(out);
+    free(errout);
+    assert_int_equal(run_captured(&router_group, "show", (const char *[]){NULL}, &out, &errout),
+                     CLI_USAGE);
+    assert_non_null(strstr(errout, "give a router id or --network NET"));
+    free(out);
+    free(errout);
+}
+
 int
 main(void)
 {
@@ -1356,6 +1876,12 @@ main(void)
         cmocka_unit_test(test_token_request),
         cmocka_unit_test(test_json_helpers),
         cmocka_unit_test(test_output_tables),
+        cmocka_unit_test_setup_teardown(test_network_routing_options, setup_fake, teardown_fake),
+        cmocka_unit_test_setup_teardown(test_fip_requests, setup_fake, teardown_fake),
+        cmocka_unit_test_setup_teardown(test_router_find, setup_fake, teardown_fake),
+        cmocka_unit_test(test_topology_render),
+        cmocka_unit_test(test_routing_output),
+        cmocka_unit_test_setup_teardown(test_routing_commands, setup_fake, teardown_fake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
