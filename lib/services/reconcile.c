@@ -331,6 +331,7 @@ batch_done(void *r_, const json_t *results, const struct lq_error *err)
 struct key_txn {
     struct reconciler *r;
     char *key;
+    struct strmap keys; /* every row the transaction writes (references pull some in) */
 };
 
 static void
@@ -343,10 +344,13 @@ key_done(void *kt_, const json_t *results, const struct lq_error *err)
     count_txn(err);
     if (err) {
         LQ_LOG_RL(LQ_LOG_WARN, "reconcile", "%s: %s", kt->key, err->message);
-        fail_key(r, kt->key, err->message);
+        for (struct strmap_node *n = strmap_first(&kt->keys); n; n = strmap_next(&kt->keys, n)) {
+            fail_key(r, n->key, err->message);
+        }
     } else {
         free(strmap_remove(&r->failed, kt->key));
     }
+    strmap_destroy(&kt->keys);
     free(kt->key);
     free(kt);
     settle(r);
@@ -357,18 +361,20 @@ static void
 retry_failed(struct reconciler *r, const struct strmap *keys)
 {
     for (struct strmap_node *n = strmap_first(keys); n; n = strmap_next(keys, n)) {
-        struct strmap one = STRMAP_INITIALIZER;
+        struct strmap one = STRMAP_INITIALIZER, keys = STRMAP_INITIALIZER;
         strmap_put(&one, n->key, NULL);
-        json_t *ops = diff_compute(r->desired, &r->index, &one, NULL);
+        json_t *ops = diff_compute(r->desired, &r->index, &one, &keys);
         strmap_destroy(&one);
         if (!json_array_size(ops)) {
             json_decref(ops);
+            strmap_destroy(&keys);
             free(strmap_remove(&r->failed, n->key));
             continue;
         }
         struct key_txn *kt = xmalloc(sizeof *kt);
         kt->r = r;
         kt->key = xstrdup(n->key);
+        kt->keys = keys;
         r->in_flight++;
         ovsdb_client_transact(r->nb, ops, key_done, kt);
     }
