@@ -52,10 +52,10 @@ add_bridge(json_t *ops, const char *ovs_uuid, const char *name, const char *data
     }
     json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:o}", "op", "insert", "table", "Bridge",
                                          "uuid-name", br, "row", row));
-    json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, o]], s:[[s, s, o]]}", "op",
-                                         "mutate", "table", "Open_vSwitch", "where", "_uuid", "==",
-                                         ovsdb_uuid(ovs_uuid), "mutations", "bridges", "insert",
-                                         ovsdb_named_uuid(br)));
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, o]], s:[[s, s, o]]}", "op", "mutate",
+                                         "table", "Open_vSwitch", "where", "_uuid",
+                                         "==", ovsdb_uuid(ovs_uuid), "mutations", "bridges",
+                                         "insert", ovsdb_named_uuid(br)));
 }
 
 /* The bridge names in "physnet:br-ex,physnet2:br-ex2" (malloc'd, NULL-terminated). */
@@ -98,10 +98,10 @@ bootstrap_ops(const struct agent_config *cfg, bootstrap_table_fn *tables, void *
         ops = NULL;
         goto out;
     }
-    const char *keys[] = { "system-id",    "ovn-remote",          "ovn-encap-type",
-                           "ovn-encap-ip", "ovn-bridge-mappings", "ovn-bridge-datapath-type" };
-    const char *values[] = { cfg->system_id, cfg->ovn_remote,      cfg->encap_type,
-                             cfg->encap_ip,  cfg->bridge_mappings, cfg->datapath_type };
+    const char *keys[] = {"system-id",    "ovn-remote",          "ovn-encap-type",
+                          "ovn-encap-ip", "ovn-bridge-mappings", "ovn-bridge-datapath-type"};
+    const char *values[] = {cfg->system_id, cfg->ovn_remote,      cfg->encap_type,
+                            cfg->encap_ip,  cfg->bridge_mappings, cfg->datapath_type};
     json_t *stale = json_array();
     json_t *fresh = json_array();
     for (size_t i = 0; i < LQ_ARRAY_SIZE(keys); i++) {
@@ -116,8 +116,8 @@ bootstrap_ops(const struct agent_config *cfg, bootstrap_table_fn *tables, void *
                                              "[s, s, [s, o]]]}",
                                              "op", "mutate", "table", "Open_vSwitch", "where",
                                              "_uuid", "==", ovsdb_uuid(ovs->uuid), "mutations",
-                                             "external_ids", "delete", "set", stale,
-                                             "external_ids", "insert", "map", fresh));
+                                             "external_ids", "delete", "set", stale, "external_ids",
+                                             "insert", "map", fresh));
     } else {
         json_decref(stale);
         json_decref(fresh);
@@ -131,8 +131,8 @@ bootstrap_ops(const struct agent_config *cfg, bootstrap_table_fn *tables, void *
         } else if (strcmp(ovsdb_row_string(br, "datapath_type"), cfg->datapath_type)) {
             json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, o]], s:{s:s}}", "op",
                                                  "update", "table", "Bridge", "where", "_uuid",
-                                                 "==", ovsdb_uuid(br->uuid), "row",
-                                                 "datapath_type", cfg->datapath_type));
+                                                 "==", ovsdb_uuid(br->uuid), "row", "datapath_type",
+                                                 cfg->datapath_type));
         }
     }
 out:

@@ -9,12 +9,12 @@
 #include "strmap.h"
 
 struct agent_config {
-    const char *system_id;     /* the chassis name */
-    const char *ovn_remote;    /* Southbound database */
-    const char *encap_type;    /* "geneve" */
-    const char *encap_ip;      /* this host's tunnel endpoint */
+    const char *system_id;       /* the chassis name */
+    const char *ovn_remote;      /* Southbound database */
+    const char *encap_type;      /* "geneve" */
+    const char *encap_ip;        /* this host's tunnel endpoint */
     const char *bridge_mappings; /* "physnet:br-ex,..." or "" */
-    const char *datapath_type; /* "system" (kernel) or "netdev" (userspace) */
+    const char *datapath_type;   /* "system" (kernel) or "netdev" (userspace) */
 };
 
 /* Returns the conf.db replica rows (uuid -> struct ovsdb_row) of 'table'. */

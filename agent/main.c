@@ -55,7 +55,7 @@ static void
 txn_done(void *a_, const json_t *results, const struct lq_error *err)
 {
     struct agent *a = a_;
-    (void) results;
+    (void)results;
     a->in_flight = false;
     if (err) {
         LQ_LOG_RL(LQ_LOG_WARN, "agent", "conf.db transaction failed: %s", err->message);
@@ -101,8 +101,8 @@ on_change(void *a)
 static void
 on_signal(evutil_socket_t sig, short what, void *base)
 {
-    (void) sig;
-    (void) what;
+    (void)sig;
+    (void)what;
     event_base_loopbreak(base);
 }
 
@@ -110,40 +110,70 @@ int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "ovs-db", required_argument, NULL, 'o' },        { "system-id", required_argument, NULL, 's' },
-        { "ovn-remote", required_argument, NULL, 'r' },    { "encap-ip", required_argument, NULL, 'i' },
-        { "encap-type", required_argument, NULL, 't' },    { "bridge-mappings", required_argument, NULL, 'b' },
-        { "datapath-type", required_argument, NULL, 'p' }, { "detach", no_argument, NULL, 'D' },
-        { "pidfile", required_argument, NULL, 'P' },       { "log-file", required_argument, NULL, 'f' },
-        { "log-level", required_argument, NULL, 'v' },     { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        {"ovs-db", required_argument, NULL, 'o'},
+        {"system-id", required_argument, NULL, 's'},
+        {"ovn-remote", required_argument, NULL, 'r'},
+        {"encap-ip", required_argument, NULL, 'i'},
+        {"encap-type", required_argument, NULL, 't'},
+        {"bridge-mappings", required_argument, NULL, 'b'},
+        {"datapath-type", required_argument, NULL, 'p'},
+        {"detach", no_argument, NULL, 'D'},
+        {"pidfile", required_argument, NULL, 'P'},
+        {"log-file", required_argument, NULL, 'f'},
+        {"log-level", required_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    struct agent a = { .cfg = { .encap_type = "geneve", .bridge_mappings = "",
-                                .datapath_type = "system" } };
+    struct agent a = {
+        .cfg = {.encap_type = "geneve", .bridge_mappings = "", .datapath_type = "system"}};
     const char *ovs_db = "unix:/var/run/openvswitch/db.sock", *pidfile = NULL, *log_file = NULL;
     bool detach = false;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': ovs_db = optarg; break;
-        case 's': a.cfg.system_id = optarg; break;
-        case 'r': a.cfg.ovn_remote = optarg; break;
-        case 'i': a.cfg.encap_ip = optarg; break;
-        case 't': a.cfg.encap_type = optarg; break;
-        case 'b': a.cfg.bridge_mappings = optarg; break;
-        case 'p': a.cfg.datapath_type = optarg; break;
-        case 'D': detach = true; break;
-        case 'P': pidfile = optarg; break;
-        case 'f': log_file = optarg; break;
+        case 'o':
+            ovs_db = optarg;
+            break;
+        case 's':
+            a.cfg.system_id = optarg;
+            break;
+        case 'r':
+            a.cfg.ovn_remote = optarg;
+            break;
+        case 'i':
+            a.cfg.encap_ip = optarg;
+            break;
+        case 't':
+            a.cfg.encap_type = optarg;
+            break;
+        case 'b':
+            a.cfg.bridge_mappings = optarg;
+            break;
+        case 'p':
+            a.cfg.datapath_type = optarg;
+            break;
+        case 'D':
+            detach = true;
+            break;
+        case 'P':
+            pidfile = optarg;
+            break;
+        case 'f':
+            log_file = optarg;
+            break;
         case 'v':
             if (lq_log_level_from_string(optarg) < 0) {
                 fprintf(stderr, "lqnet-agent: unknown log level '%s'\n", optarg);
                 return 2;
             }
-            lq_log_set_level((enum lq_log_level) lq_log_level_from_string(optarg));
+            lq_log_set_level((enum lq_log_level)lq_log_level_from_string(optarg));
             break;
-        case 'h': usage(); return 0;
-        default: fprintf(stderr, "Try 'lqnet-agent --help'.\n"); return 2;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            fprintf(stderr, "Try 'lqnet-agent --help'.\n");
+            return 2;
         }
     }
     if (!a.cfg.system_id || !a.cfg.ovn_remote || !a.cfg.encap_ip) {
@@ -167,14 +197,14 @@ main(int argc, char **argv)
         return 1;
     }
     struct event_base *base = event_base_new();
-    static const struct ovsdb_client_cbs cbs = { .synced = on_change, .batch_done = on_change };
+    static const struct ovsdb_client_cbs cbs = {.synced = on_change, .batch_done = on_change};
     a.conf = ovsdb_client_create(base, ovs_db, "Open_vSwitch", &cbs, &a);
     if (!a.conf) {
         fprintf(stderr, "lqnet-agent: cannot use --ovs-db '%s'\n", ovs_db);
         return 2;
     }
-    static const char *const ovs_cols[] = { "external_ids", "bridges", NULL };
-    static const char *const br_cols[] = { "name", "datapath_type", NULL };
+    static const char *const ovs_cols[] = {"external_ids", "bridges", NULL};
+    static const char *const br_cols[] = {"name", "datapath_type", NULL};
     ovsdb_client_monitor(a.conf, "Open_vSwitch", ovs_cols);
     ovsdb_client_monitor(a.conf, "Bridge", br_cols);
     ovsdb_client_start(a.conf);

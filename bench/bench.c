@@ -25,18 +25,18 @@ struct bench {
     const char *token;
     char *network;
     int total, sent, done, failed;
-    double *create_ms;  /* per port: API latency */
-    double *ready_ms;   /* per port: create sent -> row in Northbound */
+    double *create_ms; /* per port: API latency */
+    double *ready_ms;  /* per port: create sent -> row in Northbound */
     long long *sent_at;
     struct strmap pending; /* port id -> index, waiting for Northbound */
     struct strmap seen;    /* port ids Northbound already has */
     int n_ready;
     struct ovsdb_client *nb;
     long long start, end;
-    char **ids;          /* created ports */
+    char **ids; /* created ports */
     /* Attach phase: every port joins one security group. */
     char *sg_id;
-    char *pg_name;       /* its Port_Group */
+    char *pg_name; /* its Port_Group */
     int attach_sent, attach_done;
     long long attach_start, attach_api_end, attach_end;
 };
@@ -46,15 +46,15 @@ static void send_create(struct bench *b, int conn);
 static int
 cmp_double(const void *a, const void *b)
 {
-    double x = *(const double *) a, y = *(const double *) b;
+    double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
 static double
 percentile(double *v, int n, double p)
 {
-    qsort(v, (size_t) n, sizeof *v, cmp_double);
-    return n ? v[(int) ((n - 1) * p + 0.5)] : 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n ? v[(int)((n - 1) * p + 0.5)] : 0;
 }
 
 static struct evhttp_request *
@@ -80,7 +80,7 @@ reply_json(struct evhttp_request *req)
     }
     struct evbuffer *buf = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(buf);
-    return json_loadb((const char *) evbuffer_pullup(buf, -1), len, 0, NULL);
+    return json_loadb((const char *)evbuffer_pullup(buf, -1), len, 0, NULL);
 }
 
 struct create_ctx {
@@ -104,12 +104,12 @@ mark_ready(struct bench *b, const char *id)
     long long now = lq_time_msec();
     void *v = strmap_remove(&b->pending, id);
     if (v) {
-        int i = (int) (intptr_t) v - 1;
-        b->ready_ms[i] = (double) (now - b->sent_at[i]);
+        int i = (int)(intptr_t)v - 1;
+        b->ready_ms[i] = (double)(now - b->sent_at[i]);
         b->n_ready++;
         check_done(b);
     } else {
-        strmap_put(&b->seen, id, (void *) (intptr_t) now);
+        strmap_put(&b->seen, id, (void *)(intptr_t)now);
     }
 }
 
@@ -124,16 +124,17 @@ created(struct evhttp_request *req, void *c_)
     b->done++;
     if (!id) {
         b->failed++;
-        fprintf(stderr, "CreatePort failed (HTTP %d)\n", req ? evhttp_request_get_response_code(req) : 0);
+        fprintf(stderr, "CreatePort failed (HTTP %d)\n",
+                req ? evhttp_request_get_response_code(req) : 0);
     } else {
         b->ids[c->index] = xstrdup(id);
-        b->create_ms[c->index] = (double) (now - b->sent_at[c->index]);
-        long long seen = (long long) (intptr_t) strmap_remove(&b->seen, id);
+        b->create_ms[c->index] = (double)(now - b->sent_at[c->index]);
+        long long seen = (long long)(intptr_t)strmap_remove(&b->seen, id);
         if (seen) {
-            b->ready_ms[c->index] = (double) (seen - b->sent_at[c->index]);
+            b->ready_ms[c->index] = (double)(seen - b->sent_at[c->index]);
             b->n_ready++;
         } else {
-            strmap_put(&b->pending, id, (void *) (intptr_t) (c->index + 1));
+            strmap_put(&b->pending, id, (void *)(intptr_t)(c->index + 1));
         }
     }
     json_decref(j);
@@ -167,8 +168,8 @@ static void
 check_attached(struct bench *b, const struct ovsdb_row *pg)
 {
     const json_t *ports = ovsdb_row_elements(pg, "ports");
-    if (b->pg_name && !strcmp(ovsdb_row_string(pg, "name"), b->pg_name)
-        && (int) json_array_size(ports) >= b->total - b->failed && !b->attach_end) {
+    if (b->pg_name && !strcmp(ovsdb_row_string(pg, "name"), b->pg_name) &&
+        (int)json_array_size(ports) >= b->total - b->failed && !b->attach_end) {
         b->attach_end = lq_time_msec();
         if (b->attach_done == b->attach_sent) {
             event_base_loopexit(b->base, NULL);
@@ -180,7 +181,7 @@ static void
 nb_row(void *b_, const char *table, enum ovsdb_change_kind kind, const struct ovsdb_row *old,
        const struct ovsdb_row *new)
 {
-    (void) old;
+    (void)old;
     if (!strcmp(table, "Port_Group")) {
         if (new) {
             check_attached(b_, new);
@@ -198,7 +199,8 @@ attached(struct evhttp_request *req, void *c_)
     struct create_ctx *c = c_;
     struct bench *b = c->b;
     if (!req || evhttp_request_get_response_code(req) != 200) {
-        fprintf(stderr, "UpdatePort failed (HTTP %d)\n", req ? evhttp_request_get_response_code(req) : 0);
+        fprintf(stderr, "UpdatePort failed (HTTP %d)\n",
+                req ? evhttp_request_get_response_code(req) : 0);
     }
     if (++b->attach_done == b->attach_sent && b->attach_sent == b->total - b->failed) {
         b->attach_api_end = lq_time_msec();
@@ -262,13 +264,13 @@ sync_done(struct evhttp_request *req, void *s_)
 static json_t *
 call(struct bench *b, const char *method, const char *body, double *ms)
 {
-    struct sync_call s = { b->base, NULL, 0 };
+    struct sync_call s = {b->base, NULL, 0};
     char *path = xasprintf("/limiquantix.network.v1.%s", method);
     long long t0 = lq_time_msec();
     evhttp_make_request(b->conns[0], new_request(b, sync_done, &s, body), EVHTTP_REQ_POST, path);
     event_base_dispatch(b->base);
     if (ms) {
-        *ms = (double) (lq_time_msec() - t0);
+        *ms = (double)(lq_time_msec() - t0);
     }
     free(path);
     if (!s.reply) {
@@ -307,23 +309,30 @@ peak_rss_kb(const char *pidfile)
 int
 main(int argc, char **argv)
 {
-    struct bench b = { .host = "127.0.0.1", .port = 9797, .total = 1000, .n_conns = 8 };
+    struct bench b = {.host = "127.0.0.1", .port = 9797, .total = 1000, .n_conns = 8};
     const char *nb_db = getenv("OVN_NB_DB"), *pidfile = NULL, *url = getenv("LQNET_URL");
     b.token = getenv("LQNET_TOKEN");
-    static const struct option opts[] = { { "ports", required_argument, NULL, 'n' },
-                                          { "concurrency", required_argument, NULL, 'c' },
-                                          { "lqnetd-pidfile", required_argument, NULL, 'p' },
-                                          { "help", no_argument, NULL, 'h' },
-                                          { NULL, 0, NULL, 0 } };
+    static const struct option opts[] = {{"ports", required_argument, NULL, 'n'},
+                                         {"concurrency", required_argument, NULL, 'c'},
+                                         {"lqnetd-pidfile", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
-        case 'n': b.total = atoi(optarg); break;
-        case 'c': b.n_conns = atoi(optarg); break;
-        case 'p': pidfile = optarg; break;
+        case 'n':
+            b.total = atoi(optarg);
+            break;
+        case 'c':
+            b.n_conns = atoi(optarg);
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
         default:
-            printf("usage: lqnet-bench [--ports N] [--concurrency C] [--lqnetd-pidfile F]\n"
-                   "needs LQNET_URL, LQNET_TOKEN and OVN_NB_DB (eval \"$(scripts/sandbox env)\")\n");
+            printf(
+                "usage: lqnet-bench [--ports N] [--concurrency C] [--lqnetd-pidfile F]\n"
+                "needs LQNET_URL, LQNET_TOKEN and OVN_NB_DB (eval \"$(scripts/sandbox env)\")\n");
             return o == 'h' ? 0 : 2;
         }
     }
@@ -336,27 +345,27 @@ main(int argc, char **argv)
         return 2;
     }
     b.base = event_base_new();
-    b.conns = xcalloc((size_t) b.n_conns, sizeof *b.conns);
+    b.conns = xcalloc((size_t)b.n_conns, sizeof *b.conns);
     for (int i = 0; i < b.n_conns; i++) {
-        b.conns[i] = evhttp_connection_base_new(b.base, NULL, b.host, (ev_uint16_t) b.port);
+        b.conns[i] = evhttp_connection_base_new(b.base, NULL, b.host, (ev_uint16_t)b.port);
     }
-    b.create_ms = xcalloc((size_t) b.total, sizeof *b.create_ms);
-    b.ids = xcalloc((size_t) b.total, sizeof *b.ids);
-    b.ready_ms = xcalloc((size_t) b.total, sizeof *b.ready_ms);
-    b.sent_at = xcalloc((size_t) b.total, sizeof *b.sent_at);
+    b.create_ms = xcalloc((size_t)b.total, sizeof *b.create_ms);
+    b.ids = xcalloc((size_t)b.total, sizeof *b.ids);
+    b.ready_ms = xcalloc((size_t)b.total, sizeof *b.ready_ms);
+    b.sent_at = xcalloc((size_t)b.total, sizeof *b.sent_at);
     strmap_init(&b.pending);
     strmap_init(&b.seen);
 
-    json_t *net = call(&b, "VirtualNetworkService/CreateNetwork",
-                       "{\"name\":\"bench\",\"spec\":{\"ipConfig\":{\"ipv4Subnet\":\"10.128.0.0/16\"}}}",
-                       NULL);
+    json_t *net = call(
+        &b, "VirtualNetworkService/CreateNetwork",
+        "{\"name\":\"bench\",\"spec\":{\"ipConfig\":{\"ipv4Subnet\":\"10.128.0.0/16\"}}}", NULL);
     b.network = xstrdup(json_string_value(json_object_get(net, "id")));
     json_decref(net);
 
-    static const struct ovsdb_client_cbs cbs = { .synced = nb_synced, .row_changed = nb_row };
+    static const struct ovsdb_client_cbs cbs = {.synced = nb_synced, .row_changed = nb_row};
     b.nb = ovsdb_client_create(b.base, nb_db, "OVN_Northbound", &cbs, &b);
-    static const char *const cols[] = { "name", NULL };
-    static const char *const pg_cols[] = { "name", "ports", NULL };
+    static const char *const cols[] = {"name", NULL};
+    static const char *const pg_cols[] = {"name", "ports", NULL};
     ovsdb_client_monitor(b.nb, "Logical_Switch_Port", cols);
     ovsdb_client_monitor(b.nb, "Port_Group", pg_cols);
     ovsdb_client_start(b.nb);
@@ -365,14 +374,15 @@ main(int argc, char **argv)
     fprintf(stderr, "\n");
 
     int ok = b.done - b.failed;
-    double secs = (double) (b.end - b.start) / 1000.0;
+    double secs = (double)(b.end - b.start) / 1000.0;
     double lists[20];
     for (int i = 0; i < 20; i++) {
         char *body = xasprintf("{\"networkId\":\"%s\"}", b.network);
         json_decref(call(&b, "PortService/ListPorts", body, &lists[i]));
         free(body);
     }
-    double *create = xmalloc((size_t) ok * sizeof *create), *ready = xmalloc((size_t) ok * sizeof *ready);
+    double *create = xmalloc((size_t)ok * sizeof *create),
+           *ready = xmalloc((size_t)ok * sizeof *ready);
     int n = 0;
     for (int i = 0; i < b.total; i++) {
         if (b.create_ms[i] > 0 || b.ready_ms[i] > 0) {
@@ -381,8 +391,9 @@ main(int argc, char **argv)
         }
     }
     printf("ports created              %d (%d failed)\n", ok, b.failed);
-    printf("throughput                 %.0f ports/s (%.2f s for all, to the last row in Northbound)\n",
-           secs > 0 ? ok / secs : 0, secs);
+    printf(
+        "throughput                 %.0f ports/s (%.2f s for all, to the last row in Northbound)\n",
+        secs > 0 ? ok / secs : 0, secs);
     printf("CreatePort latency         p50 %.1f ms   p99 %.1f ms\n", percentile(create, n, 0.5),
            percentile(create, n, 0.99));
     printf("create -> in Northbound    p50 %.1f ms   p99 %.1f ms\n", percentile(ready, n, 0.5),
@@ -390,9 +401,9 @@ main(int argc, char **argv)
     printf("ListPorts (%d ports)     p50 %.1f ms   max %.1f ms\n", ok, percentile(lists, 20, 0.5),
            percentile(lists, 20, 1.0));
     /* Attach one security group to every port. */
-    json_t *sg = call(&b, "SecurityGroupService/CreateSecurityGroup",
-                      "{\"name\":\"bench\",\"rules\":[{\"protocol\":\"tcp\",\"portMin\":443}]}",
-                      NULL);
+    json_t *sg =
+        call(&b, "SecurityGroupService/CreateSecurityGroup",
+             "{\"name\":\"bench\",\"rules\":[{\"protocol\":\"tcp\",\"portMin\":443}]}", NULL);
     b.sg_id = xstrdup(json_string_value(json_object_get(sg, "id")));
     b.pg_name = xasprintf("lq_%s", b.sg_id);
     for (char *p = b.pg_name; *p; p++) {
@@ -406,8 +417,8 @@ main(int argc, char **argv)
     event_base_dispatch(b.base);
     printf("attach a group to %d ports %.2f s for the API calls, %.2f s until all are in its "
            "port group\n",
-           ok, (double) (b.attach_api_end - b.attach_start) / 1000.0,
-           (double) (b.attach_end - b.attach_start) / 1000.0);
+           ok, (double)(b.attach_api_end - b.attach_start) / 1000.0,
+           (double)(b.attach_end - b.attach_start) / 1000.0);
 
     long rss = peak_rss_kb(pidfile);
     if (rss >= 0) {

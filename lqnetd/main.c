@@ -70,32 +70,54 @@ static void
 parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        { "listen", required_argument, NULL, 'l' },   { "lqnet-db", required_argument, NULL, 'q' },
-        { "nb-db", required_argument, NULL, 'n' },    { "sb-db", required_argument, NULL, 's' },
-        { "state-dir", required_argument, NULL, 'd' }, { "pidfile", required_argument, NULL, 'p' },
-        { "log-file", required_argument, NULL, 'f' }, { "log-level", required_argument, NULL, 'v' },
-        { "detach", no_argument, NULL, 'D' },         { "physical-mtu", required_argument, NULL, 'm' },
-        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+        {"listen", required_argument, NULL, 'l'},
+        {"lqnet-db", required_argument, NULL, 'q'},
+        {"nb-db", required_argument, NULL, 'n'},
+        {"sb-db", required_argument, NULL, 's'},
+        {"state-dir", required_argument, NULL, 'd'},
+        {"pidfile", required_argument, NULL, 'p'},
+        {"log-file", required_argument, NULL, 'f'},
+        {"log-level", required_argument, NULL, 'v'},
+        {"detach", no_argument, NULL, 'D'},
+        {"physical-mtu", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    *o = (struct options){ .listen = "127.0.0.1:9797", .state_dir = ".", .physical_mtu = 1500 };
+    *o = (struct options){.listen = "127.0.0.1:9797", .state_dir = ".", .physical_mtu = 1500};
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'l': o->listen = optarg; break;
-        case 'q': o->lqnet_db = optarg; break;
-        case 'n': o->nb_db = optarg; break;
-        case 's': o->sb_db = optarg; break;
-        case 'd': o->state_dir = optarg; break;
-        case 'p': o->pidfile = optarg; break;
-        case 'f': o->log_file = optarg; break;
-        case 'D': o->detach = true; break;
+        case 'l':
+            o->listen = optarg;
+            break;
+        case 'q':
+            o->lqnet_db = optarg;
+            break;
+        case 'n':
+            o->nb_db = optarg;
+            break;
+        case 's':
+            o->sb_db = optarg;
+            break;
+        case 'd':
+            o->state_dir = optarg;
+            break;
+        case 'p':
+            o->pidfile = optarg;
+            break;
+        case 'f':
+            o->log_file = optarg;
+            break;
+        case 'D':
+            o->detach = true;
+            break;
         case 'v': {
             int level = lq_log_level_from_string(optarg);
             if (level < 0) {
                 fprintf(stderr, "lqnetd: unknown log level '%s'\n", optarg);
                 exit(2);
             }
-            lq_log_set_level((enum lq_log_level) level);
+            lq_log_set_level((enum lq_log_level)level);
             break;
         }
         case 'm': {
@@ -105,11 +127,15 @@ parse_options(int argc, char **argv, struct options *o)
                 fprintf(stderr, "lqnetd: --physical-mtu must be 634..65535\n");
                 exit(2);
             }
-            o->physical_mtu = (unsigned int) v;
+            o->physical_mtu = (unsigned int)v;
             break;
         }
-        case 'h': usage(); exit(0);
-        default: fprintf(stderr, "Try 'lqnetd --help'.\n"); exit(2);
+        case 'h':
+            usage();
+            exit(0);
+        default:
+            fprintf(stderr, "Try 'lqnetd --help'.\n");
+            exit(2);
         }
     }
     if (!o->lqnet_db || !o->nb_db || !o->sb_db) {
@@ -195,7 +221,7 @@ ovn_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
                 const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
     struct lqnetd *d = d_;
-    (void) kind;
+    (void)kind;
     reconciler_row_changed(d->svc.reconciler, table, old, new);
 }
 
@@ -218,8 +244,8 @@ lock_changed(void *d_, bool have)
 static int
 healthz(void *d_, struct evbuffer *out, const char **ct)
 {
-    (void) d_;
-    (void) ct;
+    (void)d_;
+    (void)ct;
     evbuffer_add_printf(out, "ok\n");
     return 200;
 }
@@ -228,11 +254,11 @@ static int
 readyz(void *d_, struct evbuffer *out, const char **ct)
 {
     struct lqnetd *d = d_;
-    (void) ct;
+    (void)ct;
     struct {
         const char *name;
         struct ovsdb_client *c;
-    } dbs[] = { { "lqnet", d->svc.lqdb }, { "northbound", d->svc.nb }, { "southbound", d->svc.sb } };
+    } dbs[] = {{"lqnet", d->svc.lqdb}, {"northbound", d->svc.nb}, {"southbound", d->svc.sb}};
     bool ready = d->token_ok;
     for (size_t i = 0; i < LQ_ARRAY_SIZE(dbs); i++) {
         bool synced = ovsdb_client_is_synced(dbs[i].c);
@@ -249,8 +275,10 @@ metrics(void *d_, struct evbuffer *out, const char **ct)
     *ct = "text/plain; version=0.0.4";
     metrics_gauge_set("lqnet_db_connected{db=\"lqnet\"}", "Database connection state (1 up)",
                       ovsdb_client_is_connected(d->svc.lqdb));
-    metrics_gauge_set("lqnet_db_connected{db=\"northbound\"}", "", ovsdb_client_is_connected(d->svc.nb));
-    metrics_gauge_set("lqnet_db_connected{db=\"southbound\"}", "", ovsdb_client_is_connected(d->svc.sb));
+    metrics_gauge_set("lqnet_db_connected{db=\"northbound\"}", "",
+                      ovsdb_client_is_connected(d->svc.nb));
+    metrics_gauge_set("lqnet_db_connected{db=\"southbound\"}", "",
+                      ovsdb_client_is_connected(d->svc.sb));
     metrics_gauge_set("lqnet_reconciler_lock_held", "Whether this lqnetd reconciles",
                       ovsdb_client_has_lock(d->svc.lqdb));
     metrics_render(out);
@@ -260,29 +288,29 @@ metrics(void *d_, struct evbuffer *out, const char **ct)
 static void
 on_signal(evutil_socket_t sig, short what, void *base)
 {
-    (void) what;
-    LOG_INFO("lqnetd", "signal %d: exiting", (int) sig);
+    (void)what;
+    LOG_INFO("lqnetd", "signal %d: exiting", (int)sig);
     event_base_loopbreak(base);
 }
 
-static const char *const nb_ls[] = { "name", "ports", "external_ids", NULL };
-static const char *const nb_lsp[] = { "name",    "addresses", "port_security", "dhcpv4_options",
-                                      "enabled", "options",   "external_ids",  "up",
-                                      "type",    "tag_request", NULL };
-static const char *const nb_dhcp[] = { "cidr", "options", "external_ids", NULL };
-static const char *const nb_pg[] = { "name", "ports", "acls", "external_ids", NULL };
-static const char *const nb_acl[] = { "priority", "direction", "match", "action", "external_ids",
-                                      NULL };
-static const char *const nb_lr[] = { "name", "ports", "nat", "static_routes", "external_ids", NULL };
-static const char *const nb_lrp[] = { "name",    "mac",          "networks",        "gateway_chassis",
-                                      "options", "external_ids", "ipv6_ra_configs", NULL };
-static const char *const nb_gc[] = { "name", "chassis_name", "priority", "external_ids", NULL };
-static const char *const nb_nat[] = { "type", "external_ip", "logical_ip", "logical_port",
-                                      "external_mac", "external_ids", NULL };
-static const char *const nb_route[] = { "ip_prefix", "nexthop", "external_ids", NULL };
-static const char *const sb_pb[] = { "logical_port", "chassis", NULL };
-static const char *const sb_chassis[] = { "name", "hostname", "other_config", "external_ids",
-                                          NULL };
+static const char *const nb_ls[] = {"name", "ports", "external_ids", NULL};
+static const char *const nb_lsp[] = {
+    "name",         "addresses", "port_security", "dhcpv4_options", "enabled", "options",
+    "external_ids", "up",        "type",          "tag_request",    NULL};
+static const char *const nb_dhcp[] = {"cidr", "options", "external_ids", NULL};
+static const char *const nb_pg[] = {"name", "ports", "acls", "external_ids", NULL};
+static const char *const nb_acl[] = {"priority", "direction",    "match",
+                                     "action",   "external_ids", NULL};
+static const char *const nb_lr[] = {"name", "ports", "nat", "static_routes", "external_ids", NULL};
+static const char *const nb_lrp[] = {
+    "name",    "mac",          "networks",        "gateway_chassis",
+    "options", "external_ids", "ipv6_ra_configs", NULL};
+static const char *const nb_gc[] = {"name", "chassis_name", "priority", "external_ids", NULL};
+static const char *const nb_nat[] = {"type",         "external_ip",  "logical_ip", "logical_port",
+                                     "external_mac", "external_ids", NULL};
+static const char *const nb_route[] = {"ip_prefix", "nexthop", "external_ids", NULL};
+static const char *const sb_pb[] = {"logical_port", "chassis", NULL};
+static const char *const sb_chassis[] = {"name", "hostname", "other_config", "external_ids", NULL};
 
 int
 main(int argc, char **argv)
@@ -298,7 +326,7 @@ main(int argc, char **argv)
         daemon_detach();
     }
     struct event_base *base = event_base_new();
-    struct lqnetd d = { 0 };
+    struct lqnetd d = {0};
     d.token_path = xasprintf("%s/admin.token", o.state_dir);
     struct svc *svc = &d.svc;
     svc->base = base;
@@ -308,18 +336,22 @@ main(int argc, char **argv)
     svc->store = store_create(validate_network_subnets);
 
     static const struct ovsdb_client_cbs lq_cbs = {
-        .synced = lqdb_synced, .row_changed = lqdb_row_changed, .batch_done = lqdb_batch,
+        .synced = lqdb_synced,
+        .row_changed = lqdb_row_changed,
+        .batch_done = lqdb_batch,
         .lock_changed = lock_changed,
     };
     static const struct ovsdb_client_cbs nb_cbs = {
-        .synced = check_all, .row_changed = ovn_row_changed, .batch_done = kick,
+        .synced = check_all,
+        .row_changed = ovn_row_changed,
+        .batch_done = kick,
     };
-    static const struct ovsdb_client_cbs sb_cbs = { .row_changed = ovn_row_changed };
+    static const struct ovsdb_client_cbs sb_cbs = {.row_changed = ovn_row_changed};
     svc->lqdb = ovsdb_client_create(base, o.lqnet_db, "LQNet", &lq_cbs, &d);
     svc->nb = ovsdb_client_create(base, o.nb_db, "OVN_Northbound", &nb_cbs, &d);
     svc->sb = ovsdb_client_create(base, o.sb_db, "OVN_Southbound", &sb_cbs, &d);
-    const char *lq_tables[] = { "Network", "Port",        "Ip_Allocation",  "Mac_Allocation",
-                                "Token",   "Floating_Ip", "Security_Group", "Router" };
+    const char *lq_tables[] = {"Network", "Port",        "Ip_Allocation",  "Mac_Allocation",
+                               "Token",   "Floating_Ip", "Security_Group", "Router"};
     for (size_t i = 0; i < LQ_ARRAY_SIZE(lq_tables); i++) {
         ovsdb_client_monitor(svc->lqdb, lq_tables[i], NULL);
     }
@@ -337,7 +369,7 @@ main(int argc, char **argv)
     ovsdb_client_monitor(svc->sb, "Chassis", sb_chassis);
     ovsdb_client_lock(svc->lqdb, "lqnet_reconciler");
 
-    struct translate_config tcfg = { o.physical_mtu };
+    struct translate_config tcfg = {o.physical_mtu};
     svc->reconciler = reconciler_create(base, svc->nb, svc->sb, svc->lqdb, svc->store, &tcfg);
 
     struct lq_error *err = NULL;

@@ -50,7 +50,7 @@ daemon_ready(void)
             close(null);
         }
         ssize_t n = write(ready_fd, "", 1);
-        (void) n;
+        (void)n;
         close(ready_fd);
         ready_fd = -1;
     }
@@ -63,6 +63,6 @@ daemon_write_pidfile(const char *path)
     if (!f) {
         return -errno;
     }
-    fprintf(f, "%ld\n", (long) getpid());
+    fprintf(f, "%ld\n", (long)getpid());
     return fclose(f) ? -errno : 0;
 }

@@ -21,10 +21,10 @@ lq_log_set_level(enum lq_log_level level)
 int
 lq_log_level_from_string(const char *s)
 {
-    static const char *names[] = { "debug", "info", "warn", "error" };
+    static const char *names[] = {"debug", "info", "warn", "error"};
     for (size_t i = 0; i < LQ_ARRAY_SIZE(names); i++) {
         if (!strcmp(s, names[i])) {
-            return (int) i;
+            return (int)i;
         }
     }
     return -1;
@@ -48,7 +48,7 @@ lq_log_open(const char *path)
 void
 lq_log(enum lq_log_level level, const char *module, const char *fmt, ...)
 {
-    static const char *tags[] = { "DBG", "INFO", "WARN", "ERR" };
+    static const char *tags[] = {"DBG", "INFO", "WARN", "ERR"};
     if (level < min_level) {
         return;
     }
@@ -56,7 +56,7 @@ lq_log(enum lq_log_level level, const char *module, const char *fmt, ...)
     long long sec;
     int nsec;
     lq_time_wall(&sec, &nsec);
-    time_t t = (time_t) sec;
+    time_t t = (time_t)sec;
     struct tm tm;
     gmtime_r(&t, &tm);
     char stamp[32];

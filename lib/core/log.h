@@ -15,13 +15,13 @@ void lq_log(enum lq_log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Each call site logs at most 'burst' messages per minute. */
-#define LQ_LOG_RL(LEVEL, MODULE, ...)                                      \
-    do {                                                                   \
-        static long long lq_rl_window_;                                    \
-        static int lq_rl_count_;                                           \
-        if (lq_log_rate_ok(&lq_rl_window_, &lq_rl_count_, 20)) {           \
-            lq_log(LEVEL, MODULE, __VA_ARGS__);                            \
-        }                                                                  \
+#define LQ_LOG_RL(LEVEL, MODULE, ...)                                                              \
+    do {                                                                                           \
+        static long long lq_rl_window_;                                                            \
+        static int lq_rl_count_;                                                                   \
+        if (lq_log_rate_ok(&lq_rl_window_, &lq_rl_count_, 20)) {                                   \
+            lq_log(LEVEL, MODULE, __VA_ARGS__);                                                    \
+        }                                                                                          \
     } while (0)
 
 int lq_log_rate_ok(long long *window, int *count, int burst);

@@ -8,8 +8,8 @@
 #include "strmap.h"
 #include "util.h"
 
-static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10 };
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                 0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 #define N_BUCKETS LQ_ARRAY_SIZE(buckets)
 
 enum metric_type { METRIC_COUNTER, METRIC_GAUGE, METRIC_HISTOGRAM };
@@ -21,8 +21,8 @@ struct family {
 };
 
 struct series {
-    double value;               /* counter, gauge; histogram: sum */
-    unsigned long long count;   /* histogram only */
+    double value;             /* counter, gauge; histogram: sum */
+    unsigned long long count; /* histogram only */
     unsigned long long bucket[N_BUCKETS];
 };
 
@@ -55,7 +55,7 @@ static struct series *
 lookup_series(const char *series, const char *help, enum metric_type type)
 {
     const char *brace = strchr(series, '{');
-    size_t len = brace ? (size_t) (brace - series) : strlen(series);
+    size_t len = brace ? (size_t)(brace - series) : strlen(series);
     return lookup(series, len, brace ? brace : "", help, type);
 }
 
@@ -104,7 +104,7 @@ render_name(struct evbuffer *out, const char *name, const char *suffix, const ch
 void
 metrics_render(struct evbuffer *out)
 {
-    static const char *types[] = { "counter", "gauge", "histogram" };
+    static const char *types[] = {"counter", "gauge", "histogram"};
     size_t nf;
     struct strmap_node **fams = strmap_sorted(&families, &nf);
     for (size_t i = 0; i < nf; i++) {

@@ -10,7 +10,7 @@ lq_hash_string(const char *s)
 {
     unsigned int h = 2166136261u; /* FNV-1a */
     for (; *s; s++) {
-        h = (h ^ (unsigned char) *s) * 16777619u;
+        h = (h ^ (unsigned char)*s) * 16777619u;
     }
     return h;
 }

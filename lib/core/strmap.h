@@ -18,7 +18,10 @@ struct strmap {
     size_t count;
 };
 
-#define STRMAP_INITIALIZER { NULL, 0, 0 }
+#define STRMAP_INITIALIZER                                                                         \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void strmap_init(struct strmap *map);
 /* Frees the nodes and keys; values stay the caller's. */

@@ -90,7 +90,7 @@ lq_time_msec(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
@@ -99,7 +99,7 @@ lq_time_wall(long long *sec, int *nsec)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     *sec = ts.tv_sec;
-    *nsec = (int) ts.tv_nsec;
+    *nsec = (int)ts.tv_nsec;
 }
 
 void
@@ -111,10 +111,9 @@ lq_uuid_generate(char out[37])
     }
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-             b[11], b[12], b[13], b[14], b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 bool
@@ -122,7 +121,7 @@ lq_uuid_is_valid(const char *s)
 {
     for (int i = 0; i < 36; i++) {
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char) s[i])) {
+        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i])) {
             return false;
         }
     }

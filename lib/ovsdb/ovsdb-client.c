@@ -896,7 +896,6 @@ ovsdb_client_is_synced(const struct ovsdb_client *c)
     return c->state == S_ACTIVE;
 }
 
-
 const char *
 ovsdb_client_remote(const struct ovsdb_client *c)
 {

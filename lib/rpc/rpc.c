@@ -60,8 +60,7 @@ struct rpc_call {
 static void
 send_error(struct evhttp_request *req, const struct lq_error *err)
 {
-    json_t *j = json_pack("{s:s, s:s}", "code", lq_code_name(err->code), "message",
-                          err->message);
+    json_t *j = json_pack("{s:s, s:s}", "code", lq_code_name(err->code), "message", err->message);
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     struct evbuffer *buf = evbuffer_new();
@@ -90,7 +89,7 @@ record(const struct rpc_call *call, enum lq_code code)
     free(series);
     char *labels = xasprintf("method=\"%s\"", call->route->name);
     metrics_observe("lqnet_rpc_duration_seconds", labels, "RPC latency by method",
-                    (double) (lq_time_msec() - call->start_ms) / 1000.0);
+                    (double)(lq_time_msec() - call->start_ms) / 1000.0);
     free(labels);
 }
 
@@ -98,7 +97,7 @@ static void
 on_conn_close(struct evhttp_connection *conn, void *call_)
 {
     struct rpc_call *call = call_;
-    (void) conn;
+    (void)conn;
     call->req = NULL;
 }
 
@@ -139,8 +138,8 @@ static void
 on_deadline(evutil_socket_t fd, short what, void *call_)
 {
     struct rpc_call *call = call_;
-    (void) fd;
-    (void) what;
+    (void)fd;
+    (void)what;
     struct lq_error *err = lq_error_new(LQ_DEADLINE_EXCEEDED, NULL, "the call's deadline passed");
     record(call, err->code);
     struct evhttp_request *req = take_req(call);
@@ -211,7 +210,6 @@ rpc_call_request(const struct rpc_call *call)
     return call->request;
 }
 
-
 void
 rpc_principal_clear(struct rpc_principal *p)
 {
@@ -220,7 +218,7 @@ rpc_principal_clear(struct rpc_principal *p)
     p->token_id = p->project = NULL;
 }
 
-static const char *role_names[] = { "reader", "member", "admin" };
+static const char *role_names[] = {"reader", "member", "admin"};
 
 const char *
 rpc_role_name(enum rpc_role role)
@@ -233,7 +231,7 @@ rpc_role_from_name(const char *name, enum rpc_role *role)
 {
     for (size_t i = 0; i < LQ_ARRAY_SIZE(role_names); i++) {
         if (!strcmp(name, role_names[i])) {
-            *role = (enum rpc_role) i;
+            *role = (enum rpc_role)i;
             return true;
         }
     }
@@ -251,9 +249,8 @@ codec_from_header(const char *ct)
     if (len == strlen("application/json") && !strncasecmp(ct, "application/json", len)) {
         return CODEC_JSON;
     }
-    if ((len == strlen("application/proto") && !strncasecmp(ct, "application/proto", len))
-        || (len == strlen("application/protobuf")
-            && !strncasecmp(ct, "application/protobuf", len))) {
+    if ((len == strlen("application/proto") && !strncasecmp(ct, "application/proto", len)) ||
+        (len == strlen("application/protobuf") && !strncasecmp(ct, "application/protobuf", len))) {
         return CODEC_PROTO;
     }
     return -1;
@@ -294,13 +291,13 @@ decode_body(const struct route *route, enum rpc_codec codec, struct evbuffer *bo
             struct lq_error **err)
 {
     size_t len = evbuffer_get_length(body);
-    const uint8_t *data = len ? evbuffer_pullup(body, -1) : (const uint8_t *) "";
+    const uint8_t *data = len ? evbuffer_pullup(body, -1) : (const uint8_t *)"";
     if (codec == CODEC_JSON) {
         if (!len) {
-            data = (const uint8_t *) "{}";
+            data = (const uint8_t *)"{}";
             len = 2;
         }
-        return pbjson_decode_text(route->method->input, (const char *) data, len, err);
+        return pbjson_decode_text(route->method->input, (const char *)data, len, err);
     }
     ProtobufCMessage *m = protobuf_c_message_unpack(route->method->input, NULL, len, data);
     if (!m) {
@@ -344,15 +341,15 @@ dispatch(struct evhttp_request *req, void *server_)
     call->start_ms = lq_time_msec();
     call->req = req;
     struct lq_error *err = NULL;
-    call->codec = (enum rpc_codec) codec;
+    call->codec = (enum rpc_codec)codec;
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_conn_close, call);
 
     struct evbuffer *body = evhttp_request_get_input_buffer(req);
     if (!authenticate(server, req, &call->principal)) {
         err = lq_error_new(LQ_UNAUTHENTICATED, NULL, "a valid bearer token is required");
     } else if (evbuffer_get_length(body) > RPC_MAX_BODY) {
-        err = lq_error_new(LQ_RESOURCE_EXHAUSTED, NULL,
-                           "the request body is larger than %u bytes", RPC_MAX_BODY);
+        err = lq_error_new(LQ_RESOURCE_EXHAUSTED, NULL, "the request body is larger than %u bytes",
+                           RPC_MAX_BODY);
     } else if (!route->fn) {
         err = lq_error_new(LQ_UNIMPLEMENTED, NULL, "%s is not implemented yet", route->name);
     } else {
@@ -369,7 +366,7 @@ dispatch(struct evhttp_request *req, void *server_)
         errno = 0;
         long long ms = strtoll(timeout, &end, 10);
         if (!errno && *end == '\0' && ms > 0) {
-            struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+            struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
             call->deadline = evtimer_new(server->base, on_deadline, call);
             evtimer_add(call->deadline, &tv);
         }
@@ -387,9 +384,9 @@ rpc_server_create(struct event_base *base, const char *addr, struct lq_error **e
         *err = lq_error_new(LQ_INVALID_ARGUMENT, "listen", "'%s' is not HOST:PORT", addr);
         return NULL;
     }
-    char *host = xstrndup(addr, (size_t) (colon - addr));
+    char *host = xstrndup(addr, (size_t)(colon - addr));
     struct evhttp *http = evhttp_new(base);
-    if (evhttp_bind_socket(http, host, (ev_uint16_t) port)) {
+    if (evhttp_bind_socket(http, host, (ev_uint16_t)port)) {
         *err = lq_error_new(LQ_UNAVAILABLE, "listen", "cannot listen on %s: %s", addr,
                             strerror(errno));
         evhttp_free(http);
@@ -438,7 +435,6 @@ rpc_server_set_auth(struct rpc_server *server, rpc_auth_fn *fn, void *aux)
     server->auth = fn;
     server->auth_aux = aux;
 }
-
 
 void
 rpc_server_add_service(struct rpc_server *server, const ProtobufCServiceDescriptor *service,

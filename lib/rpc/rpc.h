@@ -50,8 +50,7 @@ void rpc_server_set_auth(struct rpc_server *server, rpc_auth_fn *fn, void *aux);
  * NULL}) must outlive the server. */
 void rpc_server_add_service(struct rpc_server *server, const ProtobufCServiceDescriptor *service,
                             const struct rpc_handler *handlers, void *aux);
-void rpc_server_add_plain(struct rpc_server *server, const char *path, rpc_plain_fn *fn,
-                          void *aux);
+void rpc_server_add_plain(struct rpc_server *server, const char *path, rpc_plain_fn *fn, void *aux);
 
 /* The caller's identity; valid for the call's lifetime. */
 const struct rpc_principal *rpc_call_principal(const struct rpc_call *call);

@@ -24,8 +24,8 @@ atom_elem(const json_t *a, struct elem *e)
     if (json_is_string(a)) {
         e->kind = 's';
         e->text = json_string_value(a);
-    } else if (json_is_array(a) && json_array_size(a) == 2
-               && json_is_string(json_array_get(a, 1))) {
+    } else if (json_is_array(a) && json_array_size(a) == 2 &&
+               json_is_string(json_array_get(a, 1))) {
         e->kind = json_string_value(json_array_get(a, 0))[0];
         e->text = json_string_value(json_array_get(a, 1));
     } else if (json_is_boolean(a)) {
@@ -127,16 +127,16 @@ column_diff(const char *col, const json_t *have, const json_t *want, json_t *mut
         while (i < nh || j < nw) {
             int c = i == nh ? 1 : j == nw ? -1 : cmp_elems(&eh[i], &ew[j]);
             if (c < 0) {
-                json_array_append(del, (json_t *) eh[i++].json);
+                json_array_append(del, (json_t *)eh[i++].json);
             } else if (c > 0) {
-                json_array_append(ins, (json_t *) ew[j++].json);
+                json_array_append(ins, (json_t *)ew[j++].json);
             } else {
                 i++;
                 j++;
             }
         }
-        json_t *both[] = { del, ins };
-        const char *verbs[] = { "delete", "insert" };
+        json_t *both[] = {del, ins};
+        const char *verbs[] = {"delete", "insert"};
         for (size_t k = 0; k < 2; k++) {
             if (json_array_size(both[k])) {
                 json_array_append_new(mutations,
@@ -177,7 +177,7 @@ diff_index_add(struct strmap *index, const char *table, const struct ovsdb_row *
         strmap_init(rows);
         strmap_put(index, key, rows);
     }
-    strmap_put(rows, row->uuid, (void *) row);
+    strmap_put(rows, row->uuid, (void *)row);
     free(key);
 }
 
@@ -239,8 +239,8 @@ chosen(const struct plan *p, const char *key)
 static bool
 is_lqref(const json_t *v)
 {
-    return json_is_array(v) && json_array_size(v) == 3
-           && !strcmp(json_string_value(json_array_get(v, 0)) ?: "", "lqref");
+    return json_is_array(v) && json_array_size(v) == 3 &&
+           !strcmp(json_string_value(json_array_get(v, 0)) ?: "", "lqref");
 }
 
 /* Replaces lqrefs in 'v' by uuids (existing rows) or named-uuids (rows
@@ -259,7 +259,7 @@ resolve(struct plan *p, const json_t *v)
             const char *name = strmap_get(&p->names, k);
             if (!name) {
                 name = xasprintf("row%zu", p->n_names++);
-                strmap_put(&p->names, k, (void *) name);
+                strmap_put(&p->names, k, (void *)name);
                 if (!strmap_contains(&p->done, k)) {
                     strmap_put(&p->pending, k, NULL);
                 }
@@ -273,7 +273,7 @@ resolve(struct plan *p, const json_t *v)
         json_t *out = json_object();
         const char *key;
         json_t *e;
-        json_object_foreach((json_t *) v, key, e)
+        json_object_foreach((json_t *)v, key, e)
         {
             json_t *r = resolve(p, e);
             json_object_set_new(out, key, r ? r : json_null());
@@ -315,7 +315,7 @@ static void
 plan_key(struct plan *p, const char *key)
 {
     const char *table_end = strchr(key, '|');
-    char *table = xstrndup(key, table_end ? (size_t) (table_end - key) : strlen(key));
+    char *table = xstrndup(key, table_end ? (size_t)(table_end - key) : strlen(key));
     const struct nb_row *want = strmap_get(&p->desired->rows, key);
     const struct ovsdb_row *have = want ? chosen(p, key) : NULL;
     const struct strmap *rows = strmap_get(p->index, key);
@@ -330,7 +330,7 @@ plan_key(struct plan *p, const char *key)
         const char *name = strmap_get(&p->names, key);
         if (!name) {
             name = xasprintf("row%zu", p->n_names++);
-            strmap_put(&p->names, key, (void *) name);
+            strmap_put(&p->names, key, (void *)name);
         }
         json_t *cols = resolve(p, want->columns);
         json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:s}", "op", "insert", "table",
@@ -351,15 +351,14 @@ plan_key(struct plan *p, const char *key)
         }
         json_decref(cols);
         if (json_object_size(changed)) {
-            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:O}", "op", "update",
-                                                    "table", table, "where",
-                                                    where_uuid(have->uuid), "row", changed));
+            json_array_append_new(p->ops,
+                                  json_pack("{s:s, s:s, s:o, s:O}", "op", "update", "table", table,
+                                            "where", where_uuid(have->uuid), "row", changed));
         }
         if (json_array_size(mutations)) {
-            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:O}", "op", "mutate",
-                                                    "table", table, "where",
-                                                    where_uuid(have->uuid), "mutations",
-                                                    mutations));
+            json_array_append_new(p->ops, json_pack("{s:s, s:s, s:o, s:O}", "op", "mutate", "table",
+                                                    table, "where", where_uuid(have->uuid),
+                                                    "mutations", mutations));
         }
         if (json_object_size(changed) || json_array_size(mutations)) {
             differs(p, key);
@@ -374,8 +373,14 @@ json_t *
 diff_compute(const struct nb_desired *desired, const struct strmap *index,
              const struct strmap *check, struct strmap *differs_out)
 {
-    struct plan p = { desired, index, STRMAP_INITIALIZER, STRMAP_INITIALIZER,
-                      STRMAP_INITIALIZER, json_array(), differs_out, 0 };
+    struct plan p = {desired,
+                     index,
+                     STRMAP_INITIALIZER,
+                     STRMAP_INITIALIZER,
+                     STRMAP_INITIALIZER,
+                     json_array(),
+                     differs_out,
+                     0};
     for (struct strmap_node *n = strmap_first(check); n; n = strmap_next(check, n)) {
         strmap_put(&p.pending, n->key, NULL);
     }

@@ -40,7 +40,7 @@ fip_view(struct svc *svc, const struct store_fip *f, PB(FloatingIp) * v, PB(Floa
         st->router_id = r->id;
     } else {
         st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__PENDING;
-        st->router_id = (char *) (r ? r->id : "");
+        st->router_id = (char *)(r ? r->id : "");
     }
     free(sub);
 }
@@ -80,10 +80,10 @@ static void
 fip_written(struct svc *svc, struct rpc_call *call, const json_t *results,
             const struct lq_error *err, void *id)
 {
-    (void) results;
+    (void)results;
     if (err && err->code == LQ_ALREADY_EXISTS) {
-        rpc_call_fail(call, lq_error_new(LQ_ALREADY_EXISTS, "ipAddress",
-                                         "the address is already in use"));
+        rpc_call_fail(
+            call, lq_error_new(LQ_ALREADY_EXISTS, "ipAddress", "the address is already in use"));
     } else if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
@@ -106,7 +106,7 @@ static void
 allocate_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(AllocateFloatingIpRequest) *req = (const PB(AllocateFloatingIpRequest) *) msg;
+    const PB(AllocateFloatingIpRequest) *req = (const PB(AllocateFloatingIpRequest) *)msg;
     const struct rpc_principal *p = rpc_call_principal(call);
     const char *project;
     struct lq_error *err = svc_project(p, req->project_id, true, &project);
@@ -151,18 +151,18 @@ allocate_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     fip.id = id;
     fip.ip_address = addr;
     fip.external_network_id = xn->id;
-    fip.project_id = (char *) project;
+    fip.project_id = (char *)project;
     fip.description = req->description;
     fip.n_labels = req->n_labels;
-    fip.labels = (void *) req->labels;
+    fip.labels = (void *)req->labels;
     Google__Protobuf__Timestamp now = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
     svc_now(&now);
     fip.created_at = fip.updated_at = &now;
-    json_t *ops = json_pack("[{s:s, s:s, s:s, s:{s:s, s:s}}, {s:s, s:s, s:{s:s, s:s, s:o, s:o}}]",
-                            "op", "insert", "table", "Ip_Allocation", "uuid-name", "ip", "row",
-                            "network", xn->id, "address", addr, "op", "insert", "table",
-                            "Floating_Ip", "row", "id", id, "project", project, "body",
-                            fip_body(&fip), "ip", ovsdb_named_uuid("ip"));
+    json_t *ops =
+        json_pack("[{s:s, s:s, s:s, s:{s:s, s:s}}, {s:s, s:s, s:{s:s, s:s, s:o, s:o}}]", "op",
+                  "insert", "table", "Ip_Allocation", "uuid-name", "ip", "row", "network", xn->id,
+                  "address", addr, "op", "insert", "table", "Floating_Ip", "row", "id", id,
+                  "project", project, "body", fip_body(&fip), "ip", ovsdb_named_uuid("ip"));
     svc_transact(svc, call, ops, fip_written, xstrdup(id));
 }
 
@@ -170,7 +170,7 @@ static void
 get_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(GetFloatingIpRequest) *req = (const PB(GetFloatingIpRequest) *) msg;
+    const PB(GetFloatingIpRequest) *req = (const PB(GetFloatingIpRequest) *)msg;
     struct lq_error *err;
     const struct store_fip *f = find_fip(svc, call, req->id, "id", false, &err);
     if (!f) {
@@ -184,23 +184,23 @@ static bool
 keep_fip(const void *item, const char *project, const struct rpc_principal *p, const void *req_)
 {
     const PB(ListFloatingIpsRequest) *req = req_;
-    const PB(FloatingIp) *fip = ((const struct store_fip *) item)->fip;
+    const PB(FloatingIp) *fip = ((const struct store_fip *)item)->fip;
     bool assigned = fip->assignment && *fip->assignment->port_id;
-    return svc_can_read(p, fip->project_id) && (!project || !strcmp(project, fip->project_id))
-           && (!*req->external_network_id
-               || !strcmp(req->external_network_id, fip->external_network_id))
-           && !(req->unassigned_only && assigned);
+    return svc_can_read(p, fip->project_id) && (!project || !strcmp(project, fip->project_id)) &&
+           (!*req->external_network_id ||
+            !strcmp(req->external_network_id, fip->external_network_id)) &&
+           !(req->unassigned_only && assigned);
 }
 
 static void
 list_fips(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(ListFloatingIpsRequest) *req = (const PB(ListFloatingIpsRequest) *) msg;
+    const PB(ListFloatingIpsRequest) *req = (const PB(ListFloatingIpsRequest) *)msg;
     struct svc_page page;
-    struct lq_error *err = svc_select(rpc_call_principal(call), req->project_id,
-                                      store_fips(svc->store), keep_fip, req, req->page_token,
-                                      req->page_size, &page);
+    struct lq_error *err =
+        svc_select(rpc_call_principal(call), req->project_id, store_fips(svc->store), keep_fip, req,
+                   req->page_token, req->page_size, &page);
     if (err) {
         rpc_call_fail(call, err);
         return;
@@ -229,13 +229,12 @@ write_fip(struct svc *svc, struct rpc_call *call, const struct store_fip *f, PB(
 {
     svc_now(fip->updated_at);
     const struct ovsdb_row *row = ovsdb_client_get_row(svc->lqdb, "Floating_Ip", f->row_uuid);
-    json_t *ops = json_pack("[{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}, "
-                            "{s:s, s:s, s:[[s, s, s]], s:{s:o}}]",
-                            "op", "wait", "table", "Floating_Ip", "timeout", 0, "where", "id", "==",
-                            f->id, "columns", "body", "until", "==", "rows", "body",
-                            row ? ovsdb_row_string(row, "body") : "", "op", "update", "table",
-                            "Floating_Ip", "where", "id", "==", f->id, "row", "body",
-                            fip_body(fip));
+    json_t *ops = json_pack(
+        "[{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}, "
+        "{s:s, s:s, s:[[s, s, s]], s:{s:o}}]",
+        "op", "wait", "table", "Floating_Ip", "timeout", 0, "where", "id", "==", f->id, "columns",
+        "body", "until", "==", "rows", "body", row ? ovsdb_row_string(row, "body") : "", "op",
+        "update", "table", "Floating_Ip", "where", "id", "==", f->id, "row", "body", fip_body(fip));
     svc_transact(svc, call, ops, fip_written, xstrdup(f->id));
 }
 
@@ -243,26 +242,27 @@ static void
 associate_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(AssociateFloatingIpRequest) *req = (const PB(AssociateFloatingIpRequest) *) msg;
+    const PB(AssociateFloatingIpRequest) *req = (const PB(AssociateFloatingIpRequest) *)msg;
     const struct rpc_principal *p = rpc_call_principal(call);
     struct lq_error *err;
-    const struct store_fip *f = find_fip(svc, call, req->floating_ip_id, "floatingIpId", true, &err);
+    const struct store_fip *f =
+        find_fip(svc, call, req->floating_ip_id, "floatingIpId", true, &err);
     const struct store_port *sp = NULL;
     const char *ip = NULL;
     if (f) {
         sp = *req->port_id ? store_port(svc->store, req->port_id) : NULL;
         if (!*req->port_id) {
             err = lq_error_new(LQ_INVALID_ARGUMENT, "portId", "required");
-        } else if (!sp || !svc_can_read(p, sp->port->project_id)
-                   || strcmp(sp->port->project_id, f->fip->project_id)) {
+        } else if (!sp || !svc_can_read(p, sp->port->project_id) ||
+                   strcmp(sp->port->project_id, f->fip->project_id)) {
             err = lq_error_new(LQ_NOT_FOUND, "portId", "port '%s' not found in project '%s'",
                                req->port_id, f->fip->project_id);
         }
     }
     if (sp && !err) {
         const struct store_network *sn = store_network(svc->store, sp->network);
-        const struct store_router *r = sn && *sn->router ? store_router(svc->store, sn->router)
-                                                         : NULL;
+        const struct store_router *r =
+            sn && *sn->router ? store_router(svc->store, sn->router) : NULL;
         if (!r || strcmp(r->external_network, f->fip->external_network_id)) {
             err = lq_error_new(LQ_FAILED_PRECONDITION, "portId",
                                "the port's network is not routed to external network '%s' "
@@ -297,7 +297,7 @@ associate_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    PB(FloatingIp) *fip = (PB(FloatingIp) *) pbjson_clone(&f->fip->base);
+    PB(FloatingIp) *fip = (PB(FloatingIp) *)pbjson_clone(&f->fip->base);
     if (!fip->assignment) {
         fip->assignment = xmalloc(sizeof *fip->assignment);
         limiquantix__network__v1__floating_ip_assignment__init(fip->assignment);
@@ -312,14 +312,15 @@ static void
 disassociate_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(DisassociateFloatingIpRequest) *req = (const PB(DisassociateFloatingIpRequest) *) msg;
+    const PB(DisassociateFloatingIpRequest) *req = (const PB(DisassociateFloatingIpRequest) *)msg;
     struct lq_error *err;
-    const struct store_fip *f = find_fip(svc, call, req->floating_ip_id, "floatingIpId", true, &err);
+    const struct store_fip *f =
+        find_fip(svc, call, req->floating_ip_id, "floatingIpId", true, &err);
     if (!f) {
         rpc_call_fail(call, err);
         return;
     }
-    PB(FloatingIp) *fip = (PB(FloatingIp) *) pbjson_clone(&f->fip->base);
+    PB(FloatingIp) *fip = (PB(FloatingIp) *)pbjson_clone(&f->fip->base);
     protobuf_c_message_free_unpacked(fip->assignment ? &fip->assignment->base : NULL, NULL);
     fip->assignment = NULL;
     write_fip(svc, call, f, fip);
@@ -330,7 +331,7 @@ static void
 release_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(ReleaseFloatingIpRequest) *req = (const PB(ReleaseFloatingIpRequest) *) msg;
+    const PB(ReleaseFloatingIpRequest) *req = (const PB(ReleaseFloatingIpRequest) *)msg;
     struct lq_error *err;
     const struct store_fip *f = find_fip(svc, call, req->id, "id", true, &err);
     if (!f) {
@@ -341,8 +342,11 @@ release_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 const struct rpc_handler svc_fip_handlers[] = {
-    { "AllocateFloatingIp", allocate_fip },     { "GetFloatingIp", get_fip },
-    { "ListFloatingIps", list_fips },           { "ReleaseFloatingIp", release_fip },
-    { "AssociateFloatingIp", associate_fip },   { "DisassociateFloatingIp", disassociate_fip },
-    { NULL, NULL },
+    {"AllocateFloatingIp", allocate_fip},
+    {"GetFloatingIp", get_fip},
+    {"ListFloatingIps", list_fips},
+    {"ReleaseFloatingIp", release_fip},
+    {"AssociateFloatingIp", associate_fip},
+    {"DisassociateFloatingIp", disassociate_fip},
+    {NULL, NULL},
 };

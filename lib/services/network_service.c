@@ -14,29 +14,28 @@
 
 /* A copy of the stored network with its status filled in; caller frees
  * with protobuf_c_message_free_unpacked(). */
-static PB(VirtualNetwork) *
-network_view(const struct svc *svc, const struct store_network *sn)
+static PB(VirtualNetwork) * network_view(const struct svc *svc, const struct store_network *sn)
 {
-    PB(VirtualNetwork) *net = (PB(VirtualNetwork) *) pbjson_clone(&sn->net->base);
+    PB(VirtualNetwork) *net = (PB(VirtualNetwork) *)pbjson_clone(&sn->net->base);
     PB(VirtualNetworkStatus) *st = xmalloc(sizeof *st);
     limiquantix__network__v1__virtual_network_status__init(st);
     net->status = st;
     const char *error = reconciler_error(svc->reconciler, sn->id);
-    st->phase = error ? PB_NET_PHASE(ERROR)
+    st->phase = error                                          ? PB_NET_PHASE(ERROR)
                 : reconciler_is_ready(svc->reconciler, sn->id) ? PB_NET_PHASE(READY)
                                                                : PB_NET_PHASE(PENDING);
     st->error_message = xstrdup(error ? error : "");
     st->ovn_logical_switch = translate_switch_name(sn->id);
-    st->port_count = (uint32_t) store_network_n_ports(sn);
+    st->port_count = (uint32_t)store_network_n_ports(sn);
     st->mtu = validate_network_mtu(net->spec, svc->physical_mtu);
     st->ip_status = xmalloc(sizeof *st->ip_status);
     limiquantix__network__v1__ip_allocation_status__init(st->ip_status);
     if (sn->v4) {
         uint64_t total = ipam_pool_size(sn->v4);
         total = total > UINT32_MAX ? UINT32_MAX : total;
-        st->ip_status->ipv4_total = (uint32_t) total;
-        st->ip_status->ipv4_allocated = (uint32_t) sn->n_v4_alloc;
-        st->ip_status->ipv4_available = (uint32_t) (total - sn->n_v4_pool);
+        st->ip_status->ipv4_total = (uint32_t)total;
+        st->ip_status->ipv4_allocated = (uint32_t)sn->n_v4_alloc;
+        st->ip_status->ipv4_available = (uint32_t)(total - sn->n_v4_pool);
     }
     st->ip_status->ipv6_allocated = sn->n_v6_alloc;
     return net;
@@ -84,8 +83,8 @@ svc_find_network(struct svc *svc, struct rpc_call *call, const char *id, bool wr
 static json_t *
 op_where_id(const char *op, const char *table, const char *id)
 {
-    return json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", op, "table", table, "where", "id", "==",
-                     id);
+    return json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", op, "table", table, "where", "id",
+                     "==", id);
 }
 
 static void
@@ -93,7 +92,7 @@ network_written(struct svc *svc, struct rpc_call *call, const json_t *results,
                 const struct lq_error *err, void *id_)
 {
     char *id = id_;
-    (void) results;
+    (void)results;
     if (err && err->code == LQ_ALREADY_EXISTS && strstr(err->message, "Segment")) {
         rpc_call_fail(call, lq_error_new(LQ_ALREADY_EXISTS, "spec.vlan.vlanId",
                                          "another network already uses this VLAN of this "
@@ -124,8 +123,8 @@ static json_t *
 network_row(const PB(VirtualNetwork) * net)
 {
     char *body = pbjson_encode_text(&net->base);
-    json_t *row = json_pack("{s:s, s:s, s:s}", "id", net->id, "project", net->project_id, "body",
-                            body);
+    json_t *row =
+        json_pack("{s:s, s:s, s:s}", "id", net->id, "project", net->project_id, "body", body);
     free(body);
     return row;
 }
@@ -134,7 +133,7 @@ static void
 create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(CreateNetworkRequest) *req = (const PB(CreateNetworkRequest) *) msg;
+    const PB(CreateNetworkRequest) *req = (const PB(CreateNetworkRequest) *)msg;
     const struct rpc_principal *p = rpc_call_principal(call);
     const char *project;
     struct lq_error *err = svc_project(p, req->project_id, true, &project);
@@ -156,10 +155,10 @@ create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     net->n_labels = req->n_labels;
     net->labels = xcalloc(req->n_labels + 1, sizeof *net->labels);
     for (size_t i = 0; i < req->n_labels; i++) {
-        net->labels[i] = (void *) pbjson_clone(&req->labels[i]->base);
+        net->labels[i] = (void *)pbjson_clone(&req->labels[i]->base);
     }
     if (req->spec) {
-        net->spec = (PB(VirtualNetworkSpec) *) pbjson_clone(&req->spec->base);
+        net->spec = (PB(VirtualNetworkSpec) *)pbjson_clone(&req->spec->base);
     } else {
         net->spec = xmalloc(sizeof *net->spec);
         limiquantix__network__v1__virtual_network_spec__init(net->spec);
@@ -168,7 +167,7 @@ create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     net->updated_at = svc_timestamp_now();
     *net->updated_at = *net->created_at;
 
-    struct validate_config cfg = { svc->physical_mtu, p->role == RPC_ROLE_ADMIN };
+    struct validate_config cfg = {svc->physical_mtu, p->role == RPC_ROLE_ADMIN};
     err = validate_network_spec(net->spec, &cfg, NULL, NULL);
     if (!err) {
         err = check_default_sg(svc, net);
@@ -192,14 +191,14 @@ create_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     if (net->spec->type == PB_NETWORK_TYPE(VLAN) || net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
         /* One network per VLAN (or untagged) of a physical network: the
          * database's index on Segment says so. */
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:{s:s, s:i}}", "op", "insert",
-                                             "table", "Segment", "uuid-name", "segment", "row",
-                                             "physnet", v->physical_network, "vlan",
-                                             (int) v->vlan_id));
+        json_array_append_new(ops,
+                              json_pack("{s:s, s:s, s:s, s:{s:s, s:i}}", "op", "insert", "table",
+                                        "Segment", "uuid-name", "segment", "row", "physnet",
+                                        v->physical_network, "vlan", (int)v->vlan_id));
         json_object_set_new(row, "segment", ovsdb_named_uuid("segment"));
     }
-    json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "insert", "table", "Network",
-                                         "row", row));
+    json_array_append_new(
+        ops, json_pack("{s:s, s:s, s:o}", "op", "insert", "table", "Network", "row", row));
     protobuf_c_message_free_unpacked(&net->base, NULL);
     svc_transact(svc, call, ops, network_written, xstrdup(id));
 }
@@ -208,7 +207,7 @@ static void
 get_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(GetNetworkRequest) *req = (const PB(GetNetworkRequest) *) msg;
+    const PB(GetNetworkRequest) *req = (const PB(GetNetworkRequest) *)msg;
     struct lq_error *err;
     const struct store_network *sn = find_network(svc, call, req->id, false, &err);
     if (!sn) {
@@ -219,25 +218,24 @@ get_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 static bool
-keep_network(const void *item, const char *project, const struct rpc_principal *p,
-             const void *req_)
+keep_network(const void *item, const char *project, const struct rpc_principal *p, const void *req_)
 {
     const PB(ListNetworksRequest) *req = req_;
-    const PB(VirtualNetwork) *net = ((const struct store_network *) item)->net;
-    return svc_network_visible(p, item) && (!project || !strcmp(project, net->project_id))
-           && (!PB_HAS(req, type) || req->type == net->spec->type)
-           && svc_labels_match(req->n_labels, req->labels, net->n_labels, net->labels);
+    const PB(VirtualNetwork) *net = ((const struct store_network *)item)->net;
+    return svc_network_visible(p, item) && (!project || !strcmp(project, net->project_id)) &&
+           (!PB_HAS(req, type) || req->type == net->spec->type) &&
+           svc_labels_match(req->n_labels, req->labels, net->n_labels, net->labels);
 }
 
 static void
 list_networks(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(ListNetworksRequest) *req = (const PB(ListNetworksRequest) *) msg;
+    const PB(ListNetworksRequest) *req = (const PB(ListNetworksRequest) *)msg;
     struct svc_page page;
-    struct lq_error *err = svc_select(rpc_call_principal(call), req->project_id,
-                                      store_networks(svc->store), keep_network, req,
-                                      req->page_token, req->page_size, &page);
+    struct lq_error *err =
+        svc_select(rpc_call_principal(call), req->project_id, store_networks(svc->store),
+                   keep_network, req, req->page_token, req->page_size, &page);
     if (err) {
         rpc_call_fail(call, err);
         return;
@@ -267,8 +265,8 @@ check_update(const struct store_network *sn, const PB(VirtualNetworkSpec) * new)
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.type", "the type of a network is fixed");
     }
     const PB(VlanConfig) *ov = old->vlan, *nv = new->vlan;
-    if ((ov ? ov->vlan_id : 0) != (nv ? nv->vlan_id : 0)
-        || strcmp(ov ? ov->physical_network : "", nv ? nv->physical_network : "")) {
+    if ((ov ? ov->vlan_id : 0) != (nv ? nv->vlan_id : 0) ||
+        strcmp(ov ? ov->physical_network : "", nv ? nv->physical_network : "")) {
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan",
                             "a network's VLAN and physical network are fixed");
     }
@@ -277,7 +275,8 @@ check_update(const struct store_network *sn, const PB(VirtualNetworkSpec) * new)
     if ((v4_changed || v6_changed) && store_network_n_ports(sn)) {
         return lq_error_new(LQ_FAILED_PRECONDITION,
                             v4_changed ? "spec.ipConfig.ipv4Subnet" : "spec.ipConfig.ipv6Subnet",
-                            "cannot change the subnet of a network with %zu ports", store_network_n_ports(sn));
+                            "cannot change the subnet of a network with %zu ports",
+                            store_network_n_ports(sn));
     }
     return NULL;
 }
@@ -286,7 +285,7 @@ static void
 update_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(UpdateNetworkRequest) *req = (const PB(UpdateNetworkRequest) *) msg;
+    const PB(UpdateNetworkRequest) *req = (const PB(UpdateNetworkRequest) *)msg;
     const struct rpc_principal *p = rpc_call_principal(call);
     struct lq_error *err;
     const struct store_network *sn = find_network(svc, call, req->id, true, &err);
@@ -295,21 +294,21 @@ update_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         return;
     }
     err = svc_check_meta(NULL, req->description, req->n_labels, req->labels);
-    PB(VirtualNetwork) *net = (PB(VirtualNetwork) *) pbjson_clone(&sn->net->base);
+    PB(VirtualNetwork) *net = (PB(VirtualNetwork) *)pbjson_clone(&sn->net->base);
     if (!err && req->update_mask && req->update_mask->n_paths) {
         /* The mask's paths are relative to the request, whose spec,
          * labels and description mirror the network's. */
         PB(VirtualNetwork) src = LIMIQUANTIX__NETWORK__V1__VIRTUAL_NETWORK__INIT;
         src.spec = req->spec;
         src.n_labels = req->n_labels;
-        src.labels = (void *) req->labels;
+        src.labels = (void *)req->labels;
         src.description = req->description;
         for (size_t i = 0; !err && i < req->update_mask->n_paths; i++) {
             const char *path = req->update_mask->paths[i];
-            if (strcmp(path, "description") && strcmp(path, "labels")
-                && !lq_str_starts_with(path, "spec.") && strcmp(path, "spec")) {
-                err = lq_error_new(LQ_INVALID_ARGUMENT, "updateMask",
-                                   "'%s' cannot be updated", path);
+            if (strcmp(path, "description") && strcmp(path, "labels") &&
+                !lq_str_starts_with(path, "spec.") && strcmp(path, "spec")) {
+                err =
+                    lq_error_new(LQ_INVALID_ARGUMENT, "updateMask", "'%s' cannot be updated", path);
             }
         }
         if (!err) {
@@ -331,14 +330,14 @@ update_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
             net->n_labels = req->n_labels;
             net->labels = xcalloc(req->n_labels + 1, sizeof *net->labels);
             for (size_t i = 0; i < req->n_labels; i++) {
-                net->labels[i] = (void *) pbjson_clone(&req->labels[i]->base);
+                net->labels[i] = (void *)pbjson_clone(&req->labels[i]->base);
             }
         }
     }
     if (!err && !net->spec) {
         err = lq_error_new(LQ_INVALID_ARGUMENT, "spec", "a network needs a spec");
     }
-    struct validate_config cfg = { svc->physical_mtu, p->role == RPC_ROLE_ADMIN };
+    struct validate_config cfg = {svc->physical_mtu, p->role == RPC_ROLE_ADMIN};
     if (!err) {
         err = validate_network_spec(net->spec, &cfg, NULL, NULL);
     }
@@ -366,16 +365,15 @@ update_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         return;
     }
     /* Guarded: nobody changed the network since it was read. */
-    json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}",
-                                         "op", "wait", "table", "Network", "timeout", 0, "where",
-                                         "id", "==", sn->id, "columns", "body", "until", "==",
-                                         "rows", "body",
-                                         old_row ? ovsdb_row_string(old_row, "body") : ""));
+    json_array_append_new(ops,
+                          json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}", "op",
+                                    "wait", "table", "Network", "timeout", 0, "where", "id",
+                                    "==", sn->id, "columns", "body", "until", "==", "rows", "body",
+                                    old_row ? ovsdb_row_string(old_row, "body") : ""));
     json_object_del(row, "id");
     json_object_del(row, "project");
-    json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]], s:o}", "op", "update",
-                                         "table", "Network", "where", "id", "==", sn->id, "row",
-                                         row));
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]], s:o}", "op", "update", "table",
+                                         "Network", "where", "id", "==", sn->id, "row", row));
     protobuf_c_message_free_unpacked(&net->base, NULL);
     svc_transact(svc, call, ops, network_written, xstrdup(sn->id));
 }
@@ -384,17 +382,17 @@ static void
 network_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
                 const struct lq_error *err, void *id)
 {
-    (void) results;
+    (void)results;
     if (err && err->code == LQ_ABORTED) {
         rpc_call_fail(call, lq_error_new(LQ_FAILED_PRECONDITION, "id",
                                          "network '%s' still has ports; delete them first or "
                                          "pass force",
-                                         (char *) id));
+                                         (char *)id));
     } else if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
         for (int family = 4; family <= 6; family += 2) {
-            char *key = xasprintf("%s|%d", (char *) id, family);
+            char *key = xasprintf("%s|%d", (char *)id, family);
             free(strmap_remove(&svc->hints, key));
             free(key);
         }
@@ -409,7 +407,7 @@ static void
 delete_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(DeleteNetworkRequest) *req = (const PB(DeleteNetworkRequest) *) msg;
+    const PB(DeleteNetworkRequest) *req = (const PB(DeleteNetworkRequest) *)msg;
     struct lq_error *err;
     const struct store_network *sn = find_network(svc, call, req->id, true, &err);
     if (!sn) {
@@ -425,22 +423,25 @@ delete_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     json_t *ops = json_array();
     if (req->force) {
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", "delete",
-                                             "table", "Port", "where", "network", "==", sn->id));
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", "delete", "table",
+                                             "Port", "where", "network", "==", sn->id));
     } else {
         /* Atomically: no port was created since the check above. */
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[]}",
-                                             "op", "wait", "table", "Port", "timeout", 0,
-                                             "where", "network", "==", sn->id, "columns", "id",
-                                             "until", "==", "rows"));
+        json_array_append_new(ops,
+                              json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[]}", "op",
+                                        "wait", "table", "Port", "timeout", 0, "where", "network",
+                                        "==", sn->id, "columns", "id", "until", "==", "rows"));
     }
     json_array_append_new(ops, op_where_id("delete", "Network", sn->id));
     svc_transact(svc, call, ops, network_deleted, xstrdup(sn->id));
 }
 
 const struct rpc_handler svc_network_handlers[] = {
-    { "CreateNetwork", create_network }, { "GetNetwork", get_network },
-    { "ListNetworks", list_networks },   { "UpdateNetwork", update_network },
-    { "DeleteNetwork", delete_network }, { "GetNetworkTopology", svc_get_topology },
-    { NULL, NULL },
+    {"CreateNetwork", create_network},
+    {"GetNetwork", get_network},
+    {"ListNetworks", list_networks},
+    {"UpdateNetwork", update_network},
+    {"DeleteNetwork", delete_network},
+    {"GetNetworkTopology", svc_get_topology},
+    {NULL, NULL},
 };

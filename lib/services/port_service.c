@@ -22,8 +22,7 @@
  * replicas, valid until the event loop runs again; port_view_clear() frees
  * what the view allocated. */
 static void
-port_view(const struct svc *svc, const struct store_port *sp, PB(Port) * view,
-          PB(PortStatus) * st)
+port_view(const struct svc *svc, const struct store_port *sp, PB(Port) * view, PB(PortStatus) * st)
 {
     *view = *sp->port;
     view->status = st;
@@ -33,13 +32,13 @@ port_view(const struct svc *svc, const struct store_port *sp, PB(Port) * view,
     const char *error = reconciler_error(svc->reconciler, sp->id);
     if (error) {
         st->phase = PB_PORT_PHASE(ERROR);
-        st->error_message = (char *) error;
+        st->error_message = (char *)error;
     } else if (!reconciler_is_ready(svc->reconciler, sp->id)) {
         st->phase = PB_PORT_PHASE(PENDING);
     } else {
         st->phase = state.up ? PB_PORT_PHASE(ACTIVE) : PB_PORT_PHASE(DOWN);
     }
-    st->host_id = (char *) (state.chassis ? state.chassis : "");
+    st->host_id = (char *)(state.chassis ? state.chassis : "");
     st->mac_address = view->spec->mac_address;
     st->n_ip_addresses = view->spec->n_fixed_ips;
     st->ip_addresses = xcalloc(st->n_ip_addresses + 1, sizeof *st->ip_addresses);
@@ -71,8 +70,7 @@ reply_port(struct svc *svc, struct rpc_call *call, const char *id)
 }
 
 static const struct store_port *
-find_port(struct svc *svc, struct rpc_call *call, const char *id, bool write,
-          struct lq_error **err)
+find_port(struct svc *svc, struct rpc_call *call, const char *id, bool write, struct lq_error **err)
 {
     const struct rpc_principal *p = rpc_call_principal(call);
     const struct store_port *sp = *id ? store_port(svc->store, id) : NULL;
@@ -93,10 +91,10 @@ struct port_txn {
     char *network;
     char **inflight; /* keys in svc->inflight held by this transaction */
     size_t n_inflight;
-    PB(Port) * port;  /* CreatePort only, for retries */
-    bool auto_ips;    /* CreatePort: the addresses were chosen by lqnet */
-    bool auto_sgs;    /* CreatePort: the security groups are lqnet's choice */
-    bool created_sg;  /* ... and the transaction creates the default group */
+    PB(Port) * port; /* CreatePort only, for retries */
+    bool auto_ips;   /* CreatePort: the addresses were chosen by lqnet */
+    bool auto_sgs;   /* CreatePort: the security groups are lqnet's choice */
+    bool created_sg; /* ... and the transaction creates the default group */
     int tries;
 };
 
@@ -165,7 +163,7 @@ svc_pick_ip(struct svc *svc, const struct store_network *sn, int family, const c
             char out[NET_ADDR_STRLEN])
 {
     const struct ipam_subnet *subnet = family == AF_INET ? sn->v4 : sn->v6;
-    struct used_ctx u = { svc, sn };
+    struct used_ctx u = {svc, sn};
     struct net_addr a;
     char *hint_key = xasprintf("%s|%d", sn->id, family == AF_INET ? 4 : 6);
     struct net_addr *hint = strmap_get(&svc->hints, hint_key);
@@ -198,8 +196,7 @@ add_fixed_ip(PB(PortSpec) * spec, const char *addr)
 }
 
 /* The static binding for 'mac' in the network, if any. */
-static const PB(DhcpBinding) *
-static_binding(const struct store_network *sn, const char *mac)
+static const PB(DhcpBinding) * static_binding(const struct store_network *sn, const char *mac)
 {
     const PB(DhcpConfig) *d = sn->net->spec->ip_config->dhcp;
     for (size_t i = 0; d && i < d->n_static_bindings; i++) {
@@ -216,8 +213,8 @@ choose_mac(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec)
     char buf[NET_MAC_STRLEN];
     struct net_mac mac;
     if (*spec->mac_address) {
-        if (!net_mac_parse(spec->mac_address, &mac) || net_mac_is_multicast(&mac)
-            || net_mac_is_zero(&mac)) {
+        if (!net_mac_parse(spec->mac_address, &mac) || net_mac_is_multicast(&mac) ||
+            net_mac_is_zero(&mac)) {
             return lq_error_new(LQ_INVALID_ARGUMENT, "spec.macAddress",
                                 "'%s' is not a unicast MAC address", spec->mac_address);
         }
@@ -251,8 +248,8 @@ eui64_address(const struct svc *svc, const struct store_network *sn, const char 
     struct net_mac m;
     struct net_addr a;
     const struct net_cidr *c = ipam_cidr(sn->v6);
-    if (c->plen != 64 || !net_mac_parse(mac, &m) || !net_addr_from_eui64(c, &m, &a)
-        || !ipam_is_allocatable(sn->v6, &a)) {
+    if (c->plen != 64 || !net_mac_parse(mac, &m) || !net_addr_from_eui64(c, &m, &a) ||
+        !ipam_is_allocatable(sn->v6, &a)) {
         return false;
     }
     net_addr_to_string(&a, out);
@@ -277,7 +274,7 @@ choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec,
                                f->subnet_id);
         } else if (!*f->ip_address) {
             s = !strcmp(f->subnet_id, "ipv6") ? sn->v6 : sn->v4;
-            struct used_ctx u = { svc, sn };
+            struct used_ctx u = {svc, sn};
             if (!s) {
                 err = lq_error_new(LQ_INVALID_ARGUMENT, field, "the network has no %s subnet",
                                    *f->subnet_id ? f->subnet_id : "ipv4");
@@ -302,8 +299,7 @@ choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec,
         }
         for (size_t j = 0; !err && j < i; j++) {
             if (!strcmp(spec->fixed_ips[j]->ip_address, f->ip_address)) {
-                err = lq_error_new(LQ_INVALID_ARGUMENT, field, "%s is listed twice",
-                                   f->ip_address);
+                err = lq_error_new(LQ_INVALID_ARGUMENT, field, "%s is listed twice", f->ip_address);
             }
         }
         free(field);
@@ -321,13 +317,12 @@ choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec,
     if (b) {
         if (taken(svc, sn->id, b->ip_address, true)) {
             return lq_error_new(LQ_ALREADY_EXISTS, "spec.macAddress",
-                                "the static binding's address %s is already in use",
-                                b->ip_address);
+                                "the static binding's address %s is already in use", b->ip_address);
         }
         add_fixed_ip(spec, b->ip_address);
         *auto_ips = false;
     }
-    const struct ipam_subnet *subnets[] = { b ? NULL : sn->v4, sn->v6 };
+    const struct ipam_subnet *subnets[] = {b ? NULL : sn->v4, sn->v6};
     for (size_t i = 0; i < LQ_ARRAY_SIZE(subnets); i++) {
         char buf[NET_ADDR_STRLEN];
         struct lq_error *err = NULL;
@@ -361,8 +356,8 @@ check_spec(const struct store_network *sn, PB(PortSpec) * spec)
         if (!net_addr_parse(pair->ip_address, &a) && !net_cidr_parse(pair->ip_address, &c)) {
             err = lq_error_new(LQ_INVALID_ARGUMENT, field, "'%s' is not an IP address or CIDR",
                                pair->ip_address);
-        } else if (*pair->mac_address
-                   && (!net_mac_parse(pair->mac_address, &m) || net_mac_is_multicast(&m))) {
+        } else if (*pair->mac_address &&
+                   (!net_mac_parse(pair->mac_address, &m) || net_mac_is_multicast(&m))) {
             err = lq_error_new(LQ_INVALID_ARGUMENT, field, "'%s' is not a unicast MAC address",
                                pair->mac_address);
         }
@@ -371,8 +366,8 @@ check_spec(const struct store_network *sn, PB(PortSpec) * spec)
             return err;
         }
     }
-    if (spec->qos && (spec->qos->ingress_rate_kbps || spec->qos->egress_rate_kbps
-                      || spec->qos->ingress_burst_kb || spec->qos->egress_burst_kb)) {
+    if (spec->qos && (spec->qos->ingress_rate_kbps || spec->qos->egress_rate_kbps ||
+                      spec->qos->ingress_burst_kb || spec->qos->egress_burst_kb)) {
         return lq_error_new(LQ_UNIMPLEMENTED, "spec.qos", "port QoS is not available yet");
     }
     if (spec->binding && spec->binding->type != LIMIQUANTIX__NETWORK__V1__VNIC_TYPE__NORMAL) {
@@ -407,8 +402,8 @@ resolve_sgs(struct svc *svc, const struct store_network *sn, const char *project
                    : NULL;
     }
     if (spec->n_security_group_ids) {
-        return svc_check_sg_ids(svc, project, spec->security_group_ids,
-                                spec->n_security_group_ids, "spec.securityGroupIds");
+        return svc_check_sg_ids(svc, project, spec->security_group_ids, spec->n_security_group_ids,
+                                "spec.securityGroupIds");
     }
     const char *net_default = sn->net->spec->default_security_group_id;
     const struct store_sg *g = store_default_sg(svc->store, project);
@@ -438,8 +433,8 @@ port_ops(const PB(Port) * port, bool create)
                                          "==", "rows", "id", port->network_id));
     if (!create) {
         json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]], s:{s:s}}", "op", "update",
-                                             "table", "Port", "where", "id", "==", port->id,
-                                             "row", "body", body));
+                                             "table", "Port", "where", "id", "==", port->id, "row",
+                                             "body", body));
         free(body);
         return ops;
     }
@@ -456,11 +451,11 @@ port_ops(const PB(Port) * port, bool create)
     json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "op", "insert", "table",
                                          "Mac_Allocation", "uuid-name", "mac", "row", "network",
                                          port->network_id, "mac", port->spec->mac_address));
-    json_array_append_new(
-        ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:[s, o], s:o}}", "op", "insert",
-                       "table", "Port", "row", "id", port->id, "project", port->project_id,
-                       "network", port->network_id, "ovn_name", port->id, "body", body, "ips",
-                       "set", ips, "mac", ovsdb_named_uuid("mac")));
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:[s, o], s:o}}",
+                                         "op", "insert", "table", "Port", "row", "id", port->id,
+                                         "project", port->project_id, "network", port->network_id,
+                                         "ovn_name", port->id, "body", body, "ips", "set", ips,
+                                         "mac", ovsdb_named_uuid("mac")));
     free(body);
     return ops;
 }
@@ -472,15 +467,15 @@ port_written(struct svc *svc, struct rpc_call *call, const json_t *results,
              const struct lq_error *err, void *t_)
 {
     struct port_txn *t = t_;
-    (void) results;
-    if (err && err->code == LQ_ALREADY_EXISTS && t->port && (t->auto_ips || t->created_sg)
-        && ++t->tries < PORT_ALLOC_TRIES) {
+    (void)results;
+    if (err && err->code == LQ_ALREADY_EXISTS && t->port && (t->auto_ips || t->created_sg) &&
+        ++t->tries < PORT_ALLOC_TRIES) {
         /* Another writer took the address, or created the project's
          * default group, first: choose again. */
         const struct store_network *sn = store_network(svc->store, t->network);
         PB(PortSpec) *spec = t->port->spec;
-        struct lq_error *e = sn ? NULL
-                                : lq_error_new(LQ_NOT_FOUND, "networkId", "network not found");
+        struct lq_error *e =
+            sn ? NULL : lq_error_new(LQ_NOT_FOUND, "networkId", "network not found");
         if (!e && t->auto_ips) {
             for (size_t i = 0; i < spec->n_fixed_ips; i++) {
                 protobuf_c_message_free_unpacked(&spec->fixed_ips[i]->base, NULL);
@@ -495,8 +490,8 @@ port_written(struct svc *svc, struct rpc_call *call, const json_t *results,
         }
         rpc_call_fail(call, e);
     } else if (err && err->code == LQ_ABORTED) {
-        rpc_call_fail(call, lq_error_new(LQ_NOT_FOUND, "networkId", "network '%s' not found",
-                                         t->network));
+        rpc_call_fail(
+            call, lq_error_new(LQ_NOT_FOUND, "networkId", "network '%s' not found", t->network));
     } else if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
@@ -527,9 +522,9 @@ send_create(struct svc *svc, struct rpc_call *call, struct port_txn *t)
         }
         s->n_security_group_ids = 0;
         const struct store_network *sn = store_network(svc->store, t->network);
-        struct lq_error *err = sn ? resolve_sgs(svc, sn, t->port->project_id, s, ops,
-                                                &t->created_sg)
-                                  : lq_error_new(LQ_NOT_FOUND, "networkId", "network not found");
+        struct lq_error *err =
+            sn ? resolve_sgs(svc, sn, t->port->project_id, s, ops, &t->created_sg)
+               : lq_error_new(LQ_NOT_FOUND, "networkId", "network not found");
         if (err) {
             json_decref(ops);
             port_txn_free(svc, t);
@@ -547,7 +542,7 @@ static void
 create_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(CreatePortRequest) *req = (const PB(CreatePortRequest) *) msg;
+    const PB(CreatePortRequest) *req = (const PB(CreatePortRequest) *)msg;
     const struct rpc_principal *p = rpc_call_principal(call);
     const char *project;
     struct lq_error *err = svc_project(p, req->project_id, true, &project);
@@ -559,10 +554,10 @@ create_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         err = lq_error_new(LQ_INVALID_ARGUMENT, "networkId", "required");
     } else if (!err) {
         sn = store_network(svc->store, req->network_id);
-        if (!sn || !(svc_can_read(p, sn->net->project_id) || sn->net->spec->shared)
-            || (strcmp(sn->net->project_id, project) && !sn->net->spec->shared)) {
-            err = lq_error_new(LQ_NOT_FOUND, "networkId", "network '%s' not found",
-                               req->network_id);
+        if (!sn || !(svc_can_read(p, sn->net->project_id) || sn->net->spec->shared) ||
+            (strcmp(sn->net->project_id, project) && !sn->net->spec->shared)) {
+            err =
+                lq_error_new(LQ_NOT_FOUND, "networkId", "network '%s' not found", req->network_id);
         }
     }
     if (err) {
@@ -580,10 +575,10 @@ create_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     port->n_labels = req->n_labels;
     port->labels = xcalloc(req->n_labels + 1, sizeof *port->labels);
     for (size_t i = 0; i < req->n_labels; i++) {
-        port->labels[i] = (void *) pbjson_clone(&req->labels[i]->base);
+        port->labels[i] = (void *)pbjson_clone(&req->labels[i]->base);
     }
     if (req->spec) {
-        port->spec = (PB(PortSpec) *) pbjson_clone(&req->spec->base);
+        port->spec = (PB(PortSpec) *)pbjson_clone(&req->spec->base);
     } else {
         port->spec = xmalloc(sizeof *port->spec);
         limiquantix__network__v1__port_spec__init(port->spec);
@@ -620,7 +615,7 @@ static void
 get_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(GetPortRequest) *req = (const PB(GetPortRequest) *) msg;
+    const PB(GetPortRequest) *req = (const PB(GetPortRequest) *)msg;
     struct lq_error *err;
     const struct store_port *sp = find_port(svc, call, req->id, false, &err);
     if (!sp) {
@@ -634,21 +629,21 @@ static bool
 keep_port(const void *item, const char *project, const struct rpc_principal *p, const void *req_)
 {
     const PB(ListPortsRequest) *req = req_;
-    const PB(Port) *port = ((const struct store_port *) item)->port;
-    return svc_can_read(p, port->project_id) && (!project || !strcmp(project, port->project_id))
-           && (!*req->network_id || !strcmp(req->network_id, port->network_id))
-           && (!*req->vm_id || (port->status && !strcmp(req->vm_id, port->status->vm_id)));
+    const PB(Port) *port = ((const struct store_port *)item)->port;
+    return svc_can_read(p, port->project_id) && (!project || !strcmp(project, port->project_id)) &&
+           (!*req->network_id || !strcmp(req->network_id, port->network_id)) &&
+           (!*req->vm_id || (port->status && !strcmp(req->vm_id, port->status->vm_id)));
 }
 
 static void
 list_ports(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(ListPortsRequest) *req = (const PB(ListPortsRequest) *) msg;
+    const PB(ListPortsRequest) *req = (const PB(ListPortsRequest) *)msg;
     struct svc_page page;
-    struct lq_error *err = svc_select(rpc_call_principal(call), req->project_id,
-                                      store_ports(svc->store), keep_port, req, req->page_token,
-                                      req->page_size, &page);
+    struct lq_error *err =
+        svc_select(rpc_call_principal(call), req->project_id, store_ports(svc->store), keep_port,
+                   req, req->page_token, req->page_size, &page);
     if (err) {
         rpc_call_fail(call, err);
         return;
@@ -678,7 +673,7 @@ static void
 update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(UpdatePortRequest) *req = (const PB(UpdatePortRequest) *) msg;
+    const PB(UpdatePortRequest) *req = (const PB(UpdatePortRequest) *)msg;
     struct lq_error *err;
     const struct store_port *sp = find_port(svc, call, req->id, true, &err);
     if (!sp) {
@@ -691,13 +686,13 @@ update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
                                          "required: name the fields to change"));
         return;
     }
-    PB(Port) *port = (PB(Port) *) pbjson_clone(&sp->port->base);
+    PB(Port) *port = (PB(Port) *)pbjson_clone(&sp->port->base);
     for (size_t i = 0; !err && i < req->update_mask->n_paths; i++) {
         const char *path = req->update_mask->paths[i];
         if (!lq_str_starts_with(path, "spec.")) {
             err = lq_error_new(LQ_INVALID_ARGUMENT, "updateMask", "'%s' cannot be updated", path);
-        } else if (lq_str_starts_with(path, "spec.mac_address")
-                   || lq_str_starts_with(path, "spec.fixed_ips")) {
+        } else if (lq_str_starts_with(path, "spec.mac_address") ||
+                   lq_str_starts_with(path, "spec.fixed_ips")) {
             err = lq_error_new(LQ_INVALID_ARGUMENT, "updateMask",
                                "'%s' is fixed once the port exists; create a new port", path);
         }
@@ -724,8 +719,8 @@ update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     json_t *ops = json_array();
     bool created = false;
-    if (!err && spec->port_security_enabled && !sp->port->spec->port_security_enabled
-        && !spec->n_security_group_ids) {
+    if (!err && spec->port_security_enabled && !sp->port->spec->port_security_enabled &&
+        !spec->n_security_group_ids) {
         /* Port security turned on: the port gets its default group. */
         err = resolve_sgs(svc, sn, port->project_id, spec, ops, &created);
     } else if (!err && (spec->n_security_group_ids || !spec->port_security_enabled)) {
@@ -752,7 +747,7 @@ static void
 delete_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(DeletePortRequest) *req = (const PB(DeletePortRequest) *) msg;
+    const PB(DeletePortRequest) *req = (const PB(DeletePortRequest) *)msg;
     struct lq_error *err;
     const struct store_port *sp = find_port(svc, call, req->id, true, &err);
     if (!sp) {
@@ -763,6 +758,6 @@ delete_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 const struct rpc_handler svc_port_handlers[] = {
-    { "CreatePort", create_port }, { "GetPort", get_port },       { "ListPorts", list_ports },
-    { "UpdatePort", update_port }, { "DeletePort", delete_port }, { NULL, NULL },
+    {"CreatePort", create_port}, {"GetPort", get_port},       {"ListPorts", list_ports},
+    {"UpdatePort", update_port}, {"DeletePort", delete_port}, {NULL, NULL},
 };

@@ -24,21 +24,21 @@ struct reconciler {
     const struct store *store;
     struct translate_config cfg;
     struct event *pass;
-    int in_flight;  /* transactions out: the next pass waits for them */
+    int in_flight; /* transactions out: the next pass waits for them */
     /* Rows whose transaction failed: "TABLE|KEY" -> the error (malloc'd).
      * They are retried one by one, once a second, so that one bad row
      * (say, a name someone else took in Northbound) neither blocks the
      * others nor goes unnoticed: its resource's status says ERROR. */
     struct strmap failed;
-    struct strmap batch;   /* the keys of the batch transaction out */
-    long long next_retry;  /* when failed rows may be tried again (msec) */
+    struct strmap batch;  /* the keys of the batch transaction out */
+    long long next_retry; /* when failed rows may be tried again (msec) */
     struct nb_desired *desired;
-    struct strmap index;   /* lqnet's Northbound rows: see diff_index_add() */
-    struct strmap marked;  /* resources to translate again */
-    struct strmap check;   /* "TABLE|KEY" to diff */
-    struct strmap pending; /* "TABLE|KEY" not (yet) matching Northbound */
-    struct strmap lsp_by_name;  /* LSP name -> row uuid (malloc'd) */
-    struct strmap pb_by_port;   /* Port_Binding logical_port -> row uuid */
+    struct strmap index;       /* lqnet's Northbound rows: see diff_index_add() */
+    struct strmap marked;      /* resources to translate again */
+    struct strmap check;       /* "TABLE|KEY" to diff */
+    struct strmap pending;     /* "TABLE|KEY" not (yet) matching Northbound */
+    struct strmap lsp_by_name; /* LSP name -> row uuid (malloc'd) */
+    struct strmap pb_by_port;  /* Port_Binding logical_port -> row uuid */
 };
 
 static void run_pass(evutil_socket_t fd, short what, void *r_);
@@ -124,7 +124,7 @@ reconciler_mark_network(struct reconciler *r, const char *id)
 void
 reconciler_check_all(struct reconciler *r)
 {
-    const struct strmap *maps[] = { &r->desired->rows, &r->index };
+    const struct strmap *maps[] = {&r->desired->rows, &r->index};
     for (size_t i = 0; i < LQ_ARRAY_SIZE(maps); i++) {
         for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
             strmap_put(&r->check, n->key, NULL);
@@ -137,8 +137,8 @@ reconciler_row_ready(const struct reconciler *r, const char *table, const char *
                      const char *sub)
 {
     char *key = xasprintf("%s|%s", table, sub);
-    bool ready = strmap_contains(&r->desired->rows, key) && !strmap_contains(&r->pending, key)
-                 && !strmap_contains(&r->marked, owner);
+    bool ready = strmap_contains(&r->desired->rows, key) && !strmap_contains(&r->pending, key) &&
+                 !strmap_contains(&r->marked, owner);
     free(key);
     return ready;
 }
@@ -176,8 +176,8 @@ reconciler_port_state(const struct reconciler *r, const char *port_id, struct po
 {
     const char *lsp = strmap_get(&r->lsp_by_name, port_id);
     const char *pb = strmap_get(&r->pb_by_port, port_id);
-    const struct ovsdb_row *row = lsp ? ovsdb_client_get_row(r->nb, "Logical_Switch_Port", lsp)
-                                      : NULL;
+    const struct ovsdb_row *row =
+        lsp ? ovsdb_client_get_row(r->nb, "Logical_Switch_Port", lsp) : NULL;
     out->up = row && ovsdb_row_bool(row, "up");
     out->chassis = NULL;
     row = pb ? ovsdb_client_get_row(r->sb, "Port_Binding", pb) : NULL;
@@ -215,7 +215,7 @@ mark_fip_routers(struct reconciler *r, const char *port_id)
 {
     const struct strmap *fips = store_fips(r->store);
     for (struct strmap_node *n = strmap_first(fips); n; n = strmap_next(fips, n)) {
-        const PB(FloatingIp) *fip = ((const struct store_fip *) n->value)->fip;
+        const PB(FloatingIp) *fip = ((const struct store_fip *)n->value)->fip;
         if (!fip->assignment || strcmp(fip->assignment->port_id, port_id)) {
             continue;
         }
@@ -261,7 +261,8 @@ reconciler_row_changed(struct reconciler *r, const char *table, const struct ovs
     } else if (!strcmp(table, "Port_Binding")) {
         index_row(&r->pb_by_port, "logical_port", old, new);
         const struct ovsdb_row *row = new ? new : old;
-        if (!old || !new || strcmp(ovsdb_row_string(old, "chassis"), ovsdb_row_string(new, "chassis"))) {
+        if (!old || !new ||
+            strcmp(ovsdb_row_string(old, "chassis"), ovsdb_row_string(new, "chassis"))) {
             mark_fip_routers(r, ovsdb_row_string(row, "logical_port"));
         }
         return;
@@ -311,12 +312,13 @@ static void
 batch_done(void *r_, const json_t *results, const struct lq_error *err)
 {
     struct reconciler *r = r_;
-    (void) results;
+    (void)results;
     r->in_flight--;
     count_txn(err);
     if (err) {
-        LQ_LOG_RL(LQ_LOG_WARN, "reconcile", "Northbound transaction failed: %s; retrying its "
-                                            "%zu rows one by one",
+        LQ_LOG_RL(LQ_LOG_WARN, "reconcile",
+                  "Northbound transaction failed: %s; retrying its "
+                  "%zu rows one by one",
                   err->message, strmap_count(&r->batch));
         for (struct strmap_node *n = strmap_first(&r->batch); n; n = strmap_next(&r->batch, n)) {
             fail_key(r, n->key, err->message);
@@ -339,7 +341,7 @@ key_done(void *kt_, const json_t *results, const struct lq_error *err)
 {
     struct key_txn *kt = kt_;
     struct reconciler *r = kt->r;
-    (void) results;
+    (void)results;
     r->in_flight--;
     count_txn(err);
     if (err) {
@@ -384,8 +386,8 @@ static void
 run_pass(evutil_socket_t fd, short what, void *r_)
 {
     struct reconciler *r = r_;
-    (void) fd;
-    (void) what;
+    (void)fd;
+    (void)what;
     if (r->in_flight || !ovsdb_client_is_synced(r->nb)) {
         return;
     }
@@ -431,18 +433,17 @@ run_pass(evutil_socket_t fd, short what, void *r_)
         r->next_retry = lq_time_msec() + 1000;
         retry_failed(r, &suspects);
     } else if (strmap_count(&suspects) && leader) {
-        struct timeval tv = { 0, (suseconds_t) ((r->next_retry - lq_time_msec()) * 1000) };
+        struct timeval tv = {0, (suseconds_t)((r->next_retry - lq_time_msec()) * 1000)};
         event_add(r->pass, &tv);
     }
     strmap_destroy(&suspects);
 
-    metrics_observe("lqnet_reconcile_duration_seconds", "",
-                    "Time to compute one reconcile pass",
-                    (double) (lq_time_msec() - start) / 1000.0);
+    metrics_observe("lqnet_reconcile_duration_seconds", "", "Time to compute one reconcile pass",
+                    (double)(lq_time_msec() - start) / 1000.0);
     metrics_counter_add("lqnet_reconcile_passes_total", "Reconcile passes", 1);
     metrics_gauge_set("lqnet_reconcile_pending_rows", "Northbound rows not yet as lqnet wants",
-                      (double) strmap_count(&r->pending));
+                      (double)strmap_count(&r->pending));
     metrics_gauge_set("lqnet_reconcile_failed_rows", "Northbound rows lqnet cannot write",
-                      (double) strmap_count(&r->failed));
+                      (double)strmap_count(&r->failed));
     LOG_DBG("reconcile", "checked %zu rows: %zu operations", n_checked, n_ops);
 }

@@ -19,8 +19,7 @@ struct store;
  * 'sb' gives port bindings. */
 struct reconciler *reconciler_create(struct event_base *base, struct ovsdb_client *nb,
                                      struct ovsdb_client *sb, struct ovsdb_client *lock_db,
-                                     const struct store *store,
-                                     const struct translate_config *cfg);
+                                     const struct store *store, const struct translate_config *cfg);
 void reconciler_destroy(struct reconciler *r);
 /* Schedules a pass (coalesced with others). */
 void reconciler_kick(struct reconciler *r);
@@ -42,8 +41,8 @@ const char *reconciler_error(const struct reconciler *r, const char *owner);
 bool reconciler_is_ready(const struct reconciler *r, const char *owner);
 
 /* Feeds a Northbound or Southbound row change (keeps lookup indexes). */
-void reconciler_row_changed(struct reconciler *r, const char *table,
-                            const struct ovsdb_row *old, const struct ovsdb_row *new);
+void reconciler_row_changed(struct reconciler *r, const char *table, const struct ovsdb_row *old,
+                            const struct ovsdb_row *new);
 
 /* The chassis where router 'id's gateway port is active, or NULL. */
 const char *reconciler_gateway_host(const struct reconciler *r, const char *id);
@@ -54,7 +53,6 @@ struct port_state {
     bool up;
     const char *chassis;
 };
-void reconciler_port_state(const struct reconciler *r, const char *port_id,
-                           struct port_state *out);
+void reconciler_port_state(const struct reconciler *r, const char *port_id, struct port_state *out);
 
 #endif

@@ -47,8 +47,8 @@ svc_router_attach(struct svc *svc, const PB(VirtualNetwork) * net, json_t *ops, 
     free(key);
     if (xn) {
         /* The router's address on the outside, reserved like any other. */
-        struct lq_error *err = svc_pick_ip(svc, xn, AF_INET, "spec.router.externalGatewayNetworkId",
-                                           addr);
+        struct lq_error *err =
+            svc_pick_ip(svc, xn, AF_INET, "spec.router.externalGatewayNetworkId", addr);
         if (err) {
             json_decref(router);
             return err;
@@ -59,8 +59,8 @@ svc_router_attach(struct svc *svc, const PB(VirtualNetwork) * net, json_t *ops, 
         json_object_set_new(router, "gateway_ip", ovsdb_named_uuid("gwip"));
         json_object_set_new(router, "gateway_address", json_string(addr));
     }
-    json_array_append_new(ops, json_pack("{s:s, s:s, s:o}", "op", "insert", "table", "Router",
-                                         "row", router));
+    json_array_append_new(
+        ops, json_pack("{s:s, s:s, s:o}", "op", "insert", "table", "Router", "row", router));
     json_object_set_new(row, "router", json_string(id));
     return NULL;
 }
@@ -68,8 +68,8 @@ svc_router_attach(struct svc *svc, const PB(VirtualNetwork) * net, json_t *ops, 
 static void
 gc_done(void *aux, const json_t *results, const struct lq_error *err)
 {
-    (void) aux;
-    (void) results;
+    (void)aux;
+    (void)results;
     /* A network attached meanwhile makes the "wait" fail: keep the router. */
     if (err && err->code != LQ_ABORTED) {
         LQ_LOG_RL(LQ_LOG_WARN, "router", "removing an unused router failed: %s", err->message);
@@ -88,8 +88,8 @@ svc_router_gc(struct svc *svc)
         json_t *ops = json_pack("[{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[]}, "
                                 "{s:s, s:s, s:[[s, s, s]]}]",
                                 "op", "wait", "table", "Network", "timeout", 0, "where", "router",
-                                "==", r->id, "columns", "id", "until", "==", "rows", "op",
-                                "delete", "table", "Router", "where", "id", "==", r->id);
+                                "==", r->id, "columns", "id", "until", "==", "rows", "op", "delete",
+                                "table", "Router", "where", "id", "==", r->id);
         ovsdb_client_transact(svc->lqdb, ops, gc_done, NULL);
     }
 }
@@ -117,17 +117,18 @@ router_view(struct svc *svc, const struct store_router *r, PB(Router) * v, PB(Ro
     }
     v->routes = xcalloc(n_routes + 1, sizeof *v->routes);
     for (size_t i = 0; i < n; i++) {
-        const PB(RouterConfig) *rc = ((const struct store_network *) nets[i]->value)->net->spec->router;
+        const PB(RouterConfig) *rc =
+            ((const struct store_network *)nets[i]->value)->net->spec->router;
         for (size_t j = 0; rc && j < rc->n_routes; j++) {
             v->routes[v->n_routes++] = rc->routes[j];
         }
     }
     free(nets);
     const char *host = reconciler_gateway_host(svc->reconciler, r->id);
-    v->gateway_host = (char *) (host ? host : "");
+    v->gateway_host = (char *)(host ? host : "");
     v->status = st;
     const char *error = reconciler_error(svc->reconciler, r->id);
-    st->error_message = (char *) (error ? error : "");
+    st->error_message = (char *)(error ? error : "");
     st->phase = error ? LIMIQUANTIX__NETWORK__V1__ROUTER_STATUS__PHASE__ERROR
                 : reconciler_is_ready(svc->reconciler, r->id)
                     ? LIMIQUANTIX__NETWORK__V1__ROUTER_STATUS__PHASE__ACTIVE
@@ -145,7 +146,7 @@ static void
 get_router(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(GetRouterRequest) *req = (const PB(GetRouterRequest) *) msg;
+    const PB(GetRouterRequest) *req = (const PB(GetRouterRequest) *)msg;
     const struct store_router *r = *req->id ? store_router(svc->store, req->id) : NULL;
     if (!r || !svc_can_read(rpc_call_principal(call), r->project)) {
         rpc_call_fail(call, lq_error_new(*req->id ? LQ_NOT_FOUND : LQ_INVALID_ARGUMENT, "id",
@@ -163,7 +164,7 @@ static bool
 keep_router(const void *item, const char *project, const struct rpc_principal *p, const void *aux)
 {
     const struct store_router *r = item;
-    (void) aux;
+    (void)aux;
     return svc_can_read(p, r->project) && (!project || !strcmp(project, r->project));
 }
 
@@ -171,11 +172,11 @@ static void
 list_routers(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(ListRoutersRequest) *req = (const PB(ListRoutersRequest) *) msg;
+    const PB(ListRoutersRequest) *req = (const PB(ListRoutersRequest) *)msg;
     struct svc_page page;
-    struct lq_error *err = svc_select(rpc_call_principal(call), req->project_id,
-                                      store_routers(svc->store), keep_router, NULL,
-                                      req->page_token, req->page_size, &page);
+    struct lq_error *err =
+        svc_select(rpc_call_principal(call), req->project_id, store_routers(svc->store),
+                   keep_router, NULL, req->page_token, req->page_size, &page);
     if (err) {
         rpc_call_fail(call, err);
         return;
@@ -202,7 +203,7 @@ list_routers(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 const struct rpc_handler svc_router_handlers[] = {
-    { "ListRouters", list_routers },
-    { "GetRouter", get_router },
-    { NULL, NULL },
+    {"ListRouters", list_routers},
+    {"GetRouter", get_router},
+    {NULL, NULL},
 };

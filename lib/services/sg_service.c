@@ -10,8 +10,7 @@
 #include "util.h"
 #include "validate.h"
 
-static PB(SecurityGroupRule) *
-new_rule(PB(RuleDirection) direction, const char *remote_sg)
+static PB(SecurityGroupRule) * new_rule(PB(RuleDirection) direction, const char *remote_sg)
 {
     PB(SecurityGroupRule) *r = xmalloc(sizeof *r);
     limiquantix__network__v1__security_group_rule__init(r);
@@ -45,10 +44,10 @@ svc_default_sg_op(const char *project, json_t *ops, char id[37])
     sg.id = id;
     sg.name = "default";
     sg.description = "Ingress from members of this group, all egress";
-    sg.project_id = (char *) project;
+    sg.project_id = (char *)project;
     sg.stateful = true;
-    PB(SecurityGroupRule) *rules[] = { new_rule(PB_DIRECTION(INGRESS), id),
-                                       new_rule(PB_DIRECTION(EGRESS), NULL) };
+    PB(SecurityGroupRule) *
+        rules[] = {new_rule(PB_DIRECTION(INGRESS), id), new_rule(PB_DIRECTION(EGRESS), NULL)};
     sg.rules = rules;
     sg.n_rules = LQ_ARRAY_SIZE(rules);
     Google__Protobuf__Timestamp now;
@@ -143,7 +142,7 @@ static void
 sg_written(struct svc *svc, struct rpc_call *call, const json_t *results,
            const struct lq_error *err, void *id)
 {
-    (void) results;
+    (void)results;
     if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
@@ -157,7 +156,7 @@ static void
 create_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(CreateSecurityGroupRequest) *req = (const PB(CreateSecurityGroupRequest) *) msg;
+    const PB(CreateSecurityGroupRequest) *req = (const PB(CreateSecurityGroupRequest) *)msg;
     const char *project;
     struct lq_error *err = svc_project(rpc_call_principal(call), req->project_id, true, &project);
     if (!err) {
@@ -183,12 +182,12 @@ create_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     sg->n_labels = req->n_labels;
     sg->labels = xcalloc(req->n_labels + 1, sizeof *sg->labels);
     for (size_t i = 0; i < req->n_labels; i++) {
-        sg->labels[i] = (void *) pbjson_clone(&req->labels[i]->base);
+        sg->labels[i] = (void *)pbjson_clone(&req->labels[i]->base);
     }
     sg->n_rules = req->n_rules;
     sg->rules = xcalloc(req->n_rules + 1, sizeof *sg->rules);
     for (size_t i = 0; i < req->n_rules && !err; i++) {
-        sg->rules[i] = (PB(SecurityGroupRule) *) pbjson_clone(&req->rules[i]->base);
+        sg->rules[i] = (PB(SecurityGroupRule) *)pbjson_clone(&req->rules[i]->base);
         char rid[37];
         lq_uuid_generate(rid);
         validate_set_string(&sg->rules[i]->id, rid);
@@ -214,7 +213,7 @@ static void
 get_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(GetSecurityGroupRequest) *req = (const PB(GetSecurityGroupRequest) *) msg;
+    const PB(GetSecurityGroupRequest) *req = (const PB(GetSecurityGroupRequest) *)msg;
     struct lq_error *err;
     const struct store_sg *g = find_sg(svc, call, req->id, "id", false, &err);
     if (!g) {
@@ -227,8 +226,8 @@ get_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 static bool
 keep_sg(const void *item, const char *project, const struct rpc_principal *p, const void *aux)
 {
-    const PB(SecurityGroup) *sg = ((const struct store_sg *) item)->sg;
-    (void) aux;
+    const PB(SecurityGroup) *sg = ((const struct store_sg *)item)->sg;
+    (void)aux;
     return svc_can_read(p, sg->project_id) && (!project || !strcmp(project, sg->project_id));
 }
 
@@ -236,20 +235,21 @@ static void
 reply_list(struct svc *svc, struct rpc_call *call, const PB(ListSecurityGroupsRequest) * req)
 {
     struct svc_page page;
-    struct lq_error *err = svc_select(rpc_call_principal(call), req->project_id,
-                                      store_sgs(svc->store), keep_sg, NULL, req->page_token,
-                                      req->page_size, &page);
+    struct lq_error *err =
+        svc_select(rpc_call_principal(call), req->project_id, store_sgs(svc->store), keep_sg, NULL,
+                   req->page_token, req->page_size, &page);
     if (err) {
         rpc_call_fail(call, err);
         return;
     }
-    PB(ListSecurityGroupsResponse) resp = LIMIQUANTIX__NETWORK__V1__LIST_SECURITY_GROUPS_RESPONSE__INIT;
+    PB(ListSecurityGroupsResponse)
+    resp = LIMIQUANTIX__NETWORK__V1__LIST_SECURITY_GROUPS_RESPONSE__INIT;
     resp.total_count = page.total;
     resp.next_page_token = page.next_token;
     resp.n_security_groups = page.n;
     resp.security_groups = xcalloc(page.n + 1, sizeof *resp.security_groups);
     for (size_t i = 0; i < page.n; i++) {
-        resp.security_groups[i] = ((const struct store_sg *) page.items[i])->sg;
+        resp.security_groups[i] = ((const struct store_sg *)page.items[i])->sg;
     }
     rpc_call_reply(call, &resp.base);
     free(resp.security_groups);
@@ -260,27 +260,27 @@ static void
 listed_after_default(struct svc *svc, struct rpc_call *call, const json_t *results,
                      const struct lq_error *err, void *aux)
 {
-    (void) results;
-    (void) aux;
+    (void)results;
+    (void)aux;
     /* Another writer creating it first is fine: the group exists either way. */
     if (err && err->code != LQ_ALREADY_EXISTS) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
         return;
     }
     reconciler_kick(svc->reconciler);
-    reply_list(svc, call, (const PB(ListSecurityGroupsRequest) *) rpc_call_request(call));
+    reply_list(svc, call, (const PB(ListSecurityGroupsRequest) *)rpc_call_request(call));
 }
 
 static void
 list_sgs(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(ListSecurityGroupsRequest) *req = (const PB(ListSecurityGroupsRequest) *) msg;
+    const PB(ListSecurityGroupsRequest) *req = (const PB(ListSecurityGroupsRequest) *)msg;
     const struct rpc_principal *p = rpc_call_principal(call);
     const char *project = *req->project_id ? req->project_id : p->project;
     /* Like Neutron, a project's default group exists from its first look. */
-    if (p->role != RPC_ROLE_READER && svc_can_write(p, project)
-        && !store_default_sg(svc->store, project)) {
+    if (p->role != RPC_ROLE_READER && svc_can_write(p, project) &&
+        !store_default_sg(svc->store, project)) {
         json_t *ops = json_array();
         char id[37];
         svc_default_sg_op(project, ops, id);
@@ -298,13 +298,13 @@ write_sg(struct svc *svc, struct rpc_call *call, const struct store_sg *g, PB(Se
 {
     svc_now(sg->updated_at);
     const struct ovsdb_row *row = ovsdb_client_get_row(svc->lqdb, "Security_Group", g->row_uuid);
-    json_t *wait = json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}", "op", "wait",
-                             "table", "Security_Group", "timeout", 0, "where", "id", "==", g->id,
-                             "columns", "body", "until", "==", "rows", "body",
-                             row ? ovsdb_row_string(row, "body") : "");
-    json_t *update = json_pack("{s:s, s:s, s:[[s, s, s]], s:o}", "op", "update", "table",
-                               "Security_Group", "where", "id", "==", g->id, "row",
-                               sg_row(sg, g->is_default));
+    json_t *wait =
+        json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}", "op", "wait", "table",
+                  "Security_Group", "timeout", 0, "where", "id", "==", g->id, "columns", "body",
+                  "until", "==", "rows", "body", row ? ovsdb_row_string(row, "body") : "");
+    json_t *update =
+        json_pack("{s:s, s:s, s:[[s, s, s]], s:o}", "op", "update", "table", "Security_Group",
+                  "where", "id", "==", g->id, "row", sg_row(sg, g->is_default));
     ops = ops ? ops : json_array();
     json_array_insert_new(ops, 0, update);
     json_array_insert_new(ops, 0, wait);
@@ -316,7 +316,7 @@ static void
 update_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(UpdateSecurityGroupRequest) *req = (const PB(UpdateSecurityGroupRequest) *) msg;
+    const PB(UpdateSecurityGroupRequest) *req = (const PB(UpdateSecurityGroupRequest) *)msg;
     struct lq_error *err;
     const struct store_sg *g = find_sg(svc, call, req->id, "id", true, &err);
     if (g) {
@@ -326,7 +326,7 @@ update_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    PB(SecurityGroup) *sg = (PB(SecurityGroup) *) pbjson_clone(&g->sg->base);
+    PB(SecurityGroup) *sg = (PB(SecurityGroup) *)pbjson_clone(&g->sg->base);
     if (*req->description) {
         validate_set_string(&sg->description, req->description);
     }
@@ -338,7 +338,7 @@ update_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         sg->n_labels = req->n_labels;
         sg->labels = xcalloc(req->n_labels + 1, sizeof *sg->labels);
         for (size_t i = 0; i < req->n_labels; i++) {
-            sg->labels[i] = (void *) pbjson_clone(&req->labels[i]->base);
+            sg->labels[i] = (void *)pbjson_clone(&req->labels[i]->base);
         }
     }
     write_sg(svc, call, g, sg, NULL);
@@ -348,10 +348,10 @@ static void
 add_rule(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(AddRuleRequest) *req = (const PB(AddRuleRequest) *) msg;
+    const PB(AddRuleRequest) *req = (const PB(AddRuleRequest) *)msg;
     struct lq_error *err;
-    const struct store_sg *g = find_sg(svc, call, req->security_group_id, "securityGroupId", true,
-                                       &err);
+    const struct store_sg *g =
+        find_sg(svc, call, req->security_group_id, "securityGroupId", true, &err);
     if (g && !req->rule) {
         err = lq_error_new(LQ_INVALID_ARGUMENT, "rule", "required");
     }
@@ -359,8 +359,8 @@ add_rule(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    PB(SecurityGroup) *sg = (PB(SecurityGroup) *) pbjson_clone(&g->sg->base);
-    PB(SecurityGroupRule) *rule = (PB(SecurityGroupRule) *) pbjson_clone(&req->rule->base);
+    PB(SecurityGroup) *sg = (PB(SecurityGroup) *)pbjson_clone(&g->sg->base);
+    PB(SecurityGroupRule) *rule = (PB(SecurityGroupRule) *)pbjson_clone(&req->rule->base);
     char rid[37];
     lq_uuid_generate(rid);
     validate_set_string(&rule->id, rid);
@@ -379,23 +379,23 @@ static void
 remove_rule(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(RemoveRuleRequest) *req = (const PB(RemoveRuleRequest) *) msg;
+    const PB(RemoveRuleRequest) *req = (const PB(RemoveRuleRequest) *)msg;
     struct lq_error *err;
-    const struct store_sg *g = find_sg(svc, call, req->security_group_id, "securityGroupId", true,
-                                       &err);
+    const struct store_sg *g =
+        find_sg(svc, call, req->security_group_id, "securityGroupId", true, &err);
     if (err) {
         rpc_call_fail(call, err);
         return;
     }
-    PB(SecurityGroup) *sg = (PB(SecurityGroup) *) pbjson_clone(&g->sg->base);
+    PB(SecurityGroup) *sg = (PB(SecurityGroup) *)pbjson_clone(&g->sg->base);
     size_t i = 0;
     while (i < sg->n_rules && strcmp(sg->rules[i]->id, req->rule_id)) {
         i++;
     }
     if (i == sg->n_rules) {
         protobuf_c_message_free_unpacked(&sg->base, NULL);
-        rpc_call_fail(call, lq_error_new(LQ_NOT_FOUND, "ruleId", "no rule '%s' in this group",
-                                         req->rule_id));
+        rpc_call_fail(
+            call, lq_error_new(LQ_NOT_FOUND, "ruleId", "no rule '%s' in this group", req->rule_id));
         return;
     }
     protobuf_c_message_free_unpacked(&sg->rules[i]->base, NULL);
@@ -410,7 +410,7 @@ detach_ports(const struct store_sg *g, json_t *ops)
 {
     for (struct strmap_node *n = strmap_first(&g->ports); n; n = strmap_next(&g->ports, n)) {
         const struct store_port *sp = n->value;
-        PB(Port) *port = (PB(Port) *) pbjson_clone(&sp->port->base);
+        PB(Port) *port = (PB(Port) *)pbjson_clone(&sp->port->base);
         PB(PortSpec) *spec = port->spec;
         size_t k = 0;
         for (size_t i = 0; i < spec->n_security_group_ids; i++) {
@@ -458,7 +458,7 @@ static void
 delete_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(DeleteSecurityGroupRequest) *req = (const PB(DeleteSecurityGroupRequest) *) msg;
+    const PB(DeleteSecurityGroupRequest) *req = (const PB(DeleteSecurityGroupRequest) *)msg;
     struct lq_error *err;
     const struct store_sg *g = find_sg(svc, call, req->id, "id", true, &err);
     if (!g) {
@@ -468,8 +468,8 @@ delete_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     char *use = other_uses(svc, g);
     size_t n_ports = strmap_count(&g->ports);
     if (use) {
-        err = lq_error_new(LQ_FAILED_PRECONDITION, "id", "security group '%s' is in use: %s",
-                           g->id, use);
+        err = lq_error_new(LQ_FAILED_PRECONDITION, "id", "security group '%s' is in use: %s", g->id,
+                           use);
     } else if (n_ports && !req->force) {
         err = lq_error_new(LQ_FAILED_PRECONDITION, "id",
                            "security group '%s' is in use by %zu ports; detach it first or pass "
@@ -486,12 +486,13 @@ delete_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         detach_ports(g, ops);
     } else {
         /* Atomically: still exactly this group, with no member since the check. */
-        const struct ovsdb_row *row = ovsdb_client_get_row(svc->lqdb, "Security_Group", g->row_uuid);
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}",
-                                             "op", "wait", "table", "Security_Group", "timeout", 0,
-                                             "where", "id", "==", g->id, "columns", "body",
-                                             "until", "==", "rows", "body",
-                                             row ? ovsdb_row_string(row, "body") : ""));
+        const struct ovsdb_row *row =
+            ovsdb_client_get_row(svc->lqdb, "Security_Group", g->row_uuid);
+        json_array_append_new(
+            ops, json_pack("{s:s, s:s, s:i, s:[[s, s, s]], s:[s], s:s, s:[{s:s}]}", "op", "wait",
+                           "table", "Security_Group", "timeout", 0, "where", "id", "==", g->id,
+                           "columns", "body", "until", "==", "rows", "body",
+                           row ? ovsdb_row_string(row, "body") : ""));
     }
     json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", "delete", "table",
                                          "Security_Group", "where", "id", "==", g->id));
@@ -499,8 +500,8 @@ delete_sg(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 const struct rpc_handler svc_sg_handlers[] = {
-    { "CreateSecurityGroup", create_sg }, { "GetSecurityGroup", get_sg },
-    { "ListSecurityGroups", list_sgs },   { "UpdateSecurityGroup", update_sg },
-    { "DeleteSecurityGroup", delete_sg }, { "AddRule", add_rule },
-    { "RemoveRule", remove_rule },        { NULL, NULL },
+    {"CreateSecurityGroup", create_sg}, {"GetSecurityGroup", get_sg},
+    {"ListSecurityGroups", list_sgs},   {"UpdateSecurityGroup", update_sg},
+    {"DeleteSecurityGroup", delete_sg}, {"AddRule", add_rule},
+    {"RemoveRule", remove_rule},        {NULL, NULL},
 };

@@ -9,8 +9,7 @@
 #include "util.h"
 
 struct lq_error *
-svc_project(const struct rpc_principal *p, const char *requested, bool write,
-            const char **project)
+svc_project(const struct rpc_principal *p, const char *requested, bool write, const char **project)
 {
     if (write && p->role == RPC_ROLE_READER) {
         return lq_error_new(LQ_PERMISSION_DENIED, NULL, "a reader token cannot change anything");
@@ -21,8 +20,7 @@ svc_project(const struct rpc_principal *p, const char *requested, bool write,
     }
     if (strcmp(requested, p->project) && p->role != RPC_ROLE_ADMIN) {
         return lq_error_new(LQ_PERMISSION_DENIED, "projectId",
-                            "this token belongs to project '%s', not '%s'", p->project,
-                            requested);
+                            "this token belongs to project '%s', not '%s'", p->project, requested);
     }
     *project = requested;
     return NULL;
@@ -37,8 +35,8 @@ svc_can_read(const struct rpc_principal *p, const char *project)
 bool
 svc_network_visible(const struct rpc_principal *p, const struct store_network *sn)
 {
-    return svc_can_read(p, sn->net->project_id) || sn->net->spec->shared
-           || sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL);
+    return svc_can_read(p, sn->net->project_id) || sn->net->spec->shared ||
+           sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL);
 }
 
 bool
@@ -168,7 +166,7 @@ svc_select(const struct rpc_principal *p, const char *requested, const struct st
             err = lq_error_new(LQ_INVALID_ARGUMENT, "pageToken", "'%s' is not a valid page token",
                                page_token);
         }
-        start = (size_t) v;
+        start = (size_t)v;
     }
     if (!err && page_size < 0) {
         err = lq_error_new(LQ_INVALID_ARGUMENT, "pageSize", "must not be negative");
@@ -185,12 +183,12 @@ svc_select(const struct rpc_principal *p, const char *requested, const struct st
         }
     }
     free(nodes);
-    size_t size = page_size ? (size_t) page_size : 1000;
+    size_t size = page_size ? (size_t)page_size : 1000;
     size = size > 1000 ? 1000 : size;
     start = start > n ? n : start;
     page->n = n - start < size ? n - start : size;
     memmove(page->items, page->items + start, page->n * sizeof *page->items);
-    page->total = (int32_t) n;
+    page->total = (int32_t)n;
     page->next_token = start + page->n < n ? xasprintf("%zu", start + page->n) : xstrdup("");
     return NULL;
 }
@@ -206,8 +204,8 @@ void
 svc_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
             const struct lq_error *err, void *aux)
 {
-    (void) results;
-    (void) aux;
+    (void)results;
+    (void)aux;
     if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
         return;
@@ -220,7 +218,7 @@ svc_deleted(struct svc *svc, struct rpc_call *call, const json_t *results,
 void
 svc_delete_row(struct svc *svc, struct rpc_call *call, const char *table, const char *id)
 {
-    json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]]}]", "op", "delete", "table", table,
-                            "where", "id", "==", id);
+    json_t *ops = json_pack("[{s:s, s:s, s:[[s, s, s]]}]", "op", "delete", "table", table, "where",
+                            "id", "==", id);
     svc_transact(svc, call, ops, svc_deleted, NULL);
 }

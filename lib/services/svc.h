@@ -81,8 +81,8 @@ struct lq_error *svc_pick_ip(struct svc *svc, const struct store_network *sn, in
 
 /* Finds a network the caller may see ('write': may change); otherwise
  * returns NULL with not_found (no existence leak) or permission_denied. */
-const struct store_network *svc_find_network(struct svc *svc, struct rpc_call *call,
-                                             const char *id, bool write, struct lq_error **err);
+const struct store_network *svc_find_network(struct svc *svc, struct rpc_call *call, const char *id,
+                                             bool write, struct lq_error **err);
 /* Whether the caller may see / change a resource of 'project'. */
 bool svc_can_read(const struct rpc_principal *p, const char *project);
 bool svc_can_write(const struct rpc_principal *p, const char *project);
@@ -127,8 +127,8 @@ bool svc_labels_match(size_t n_want, void *want, size_t n_have, void *have);
 struct svc_page {
     const void **items; /* this page's items */
     size_t n;
-    int32_t total;      /* matching items on all pages */
-    char *next_token;   /* "" on the last page */
+    int32_t total;    /* matching items on all pages */
+    char *next_token; /* "" on the last page */
 };
 
 /* Decides whether a List call returns 'item'; 'project' is the project the

@@ -69,7 +69,7 @@ token_insert_op(const char *id, const char *hash, const char *project, enum rpc_
     lq_time_wall(&sec, &nsec);
     return json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:I}}", "op", "insert", "table",
                      "Token", "row", "id", id, "hash", hash, "project", project, "role",
-                     rpc_role_name(role), "name", name, "created", (json_int_t) sec);
+                     rpc_role_name(role), "name", name, "created", (json_int_t)sec);
 }
 
 static struct lq_error *
@@ -91,8 +91,8 @@ token_created(struct svc *svc, struct rpc_call *call, const json_t *results,
               const struct lq_error *err, void *c_)
 {
     struct created *c = c_;
-    (void) svc;
-    (void) results;
+    (void)svc;
+    (void)results;
     if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
@@ -110,7 +110,7 @@ static void
 create_token(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(CreateTokenRequest) *req = (const PB(CreateTokenRequest) *) msg;
+    const PB(CreateTokenRequest) *req = (const PB(CreateTokenRequest) *)msg;
     enum rpc_role role;
     struct lq_error *err = require_admin(call);
     if (!err && !*req->project_id) {
@@ -141,7 +141,7 @@ static int
 cmp_token(const void *a_, const void *b_)
 {
     const struct store_token *const *a = a_, *const *b = b_;
-    return (*a)->created < (*b)->created ? -1
+    return (*a)->created < (*b)->created   ? -1
            : (*a)->created > (*b)->created ? 1
                                            : strcmp((*a)->id, (*b)->id);
 }
@@ -150,7 +150,7 @@ static void
 list_tokens(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(ListTokensRequest) *req = (const PB(ListTokensRequest) *) msg;
+    const PB(ListTokensRequest) *req = (const PB(ListTokensRequest) *)msg;
     struct lq_error *err = require_admin(call);
     if (err) {
         rpc_call_fail(call, err);
@@ -177,7 +177,7 @@ list_tokens(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         times[i].seconds = match[i]->created;
         items[i].id = match[i]->id;
         items[i].project_id = match[i]->project;
-        items[i].role = (char *) rpc_role_name(match[i]->role);
+        items[i].role = (char *)rpc_role_name(match[i]->role);
         items[i].name = match[i]->name;
         items[i].created_at = &times[i];
         resp.tokens[i] = &items[i];
@@ -193,8 +193,8 @@ static void
 token_revoked(struct svc *svc, struct rpc_call *call, const json_t *results,
               const struct lq_error *err, void *aux)
 {
-    (void) svc;
-    (void) aux;
+    (void)svc;
+    (void)aux;
     const json_t *count = json_object_get(json_array_get(results, 0), "count");
     if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
@@ -210,7 +210,7 @@ static void
 revoke_token(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(RevokeTokenRequest) *req = (const PB(RevokeTokenRequest) *) msg;
+    const PB(RevokeTokenRequest) *req = (const PB(RevokeTokenRequest) *)msg;
     struct lq_error *err = require_admin(call);
     if (!err && !*req->id) {
         err = lq_error_new(LQ_INVALID_ARGUMENT, "id", "required");
@@ -225,10 +225,10 @@ revoke_token(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 const struct rpc_handler svc_token_handlers[] = {
-    { "CreateToken", create_token },
-    { "ListTokens", list_tokens },
-    { "RevokeToken", revoke_token },
-    { NULL, NULL },
+    {"CreateToken", create_token},
+    {"ListTokens", list_tokens},
+    {"RevokeToken", revoke_token},
+    {NULL, NULL},
 };
 
 /* Reads the token in 'path' (first line), or returns NULL. */
@@ -252,8 +252,8 @@ read_token(const char *path)
 static void
 admin_inserted(void *aux, const json_t *results, const struct lq_error *err)
 {
-    (void) aux;
-    (void) results;
+    (void)aux;
+    (void)results;
     if (err) {
         LOG_WARN("token", "could not store the admin token: %s", err->message);
     }
@@ -273,7 +273,7 @@ svc_ensure_admin_token(struct svc *svc, const char *path)
         }
         char *line = xasprintf("%s\n", token);
         ssize_t n = write(fd, line, strlen(line));
-        int error = n == (ssize_t) strlen(line) ? 0 : errno ? errno : EIO;
+        int error = n == (ssize_t)strlen(line) ? 0 : errno ? errno : EIO;
         close(fd);
         free(line);
         if (error) {
@@ -288,8 +288,8 @@ svc_ensure_admin_token(struct svc *svc, const char *path)
     if (!store_token_by_hash(svc->store, hash)) {
         char id[37];
         lq_uuid_generate(id);
-        json_t *ops = json_pack("[o]", token_insert_op(id, hash, "admin", RPC_ROLE_ADMIN,
-                                                       "bootstrap admin"));
+        json_t *ops =
+            json_pack("[o]", token_insert_op(id, hash, "admin", RPC_ROLE_ADMIN, "bootstrap admin"));
         ovsdb_client_transact(svc->lqdb, ops, admin_inserted, NULL);
     }
     return 0;

@@ -18,7 +18,7 @@ struct topo {
 };
 
 static PB(TopologyNode) *
-add_node(struct topo *t, const char *id, const char *type, const char *name)
+    add_node(struct topo *t, const char *id, const char *type, const char *name)
 {
     if (strmap_contains(&t->seen, id)) {
         return NULL;
@@ -66,18 +66,17 @@ static const char *
 type_name(PB(NetworkType) type)
 {
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
-        &limiquantix__network__v1__network_type__descriptor, (int) type);
+        &limiquantix__network__v1__network_type__descriptor, (int)type);
     return v ? v->name : "";
 }
 
 static void
 add_network(struct svc *svc, struct topo *t, const struct store_network *sn)
 {
-    PB(TopologyNode) *n = add_node(t, sn->id,
-                                   sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL)
-                                       ? "external_network"
-                                       : "network",
-                                   sn->net->name);
+    PB(TopologyNode) *n =
+        add_node(t, sn->id,
+                 sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL) ? "external_network" : "network",
+                 sn->net->name);
     char mtu[16];
     snprintf(mtu, sizeof mtu, "%u", validate_network_mtu(sn->net->spec, svc->physical_mtu));
     add_prop(n, "type", type_name(sn->net->spec->type));
@@ -91,7 +90,7 @@ void
 svc_get_topology(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
-    const PB(GetNetworkTopologyRequest) *req = (const PB(GetNetworkTopologyRequest) *) msg;
+    const PB(GetNetworkTopologyRequest) *req = (const PB(GetNetworkTopologyRequest) *)msg;
     const char *project;
     struct lq_error *err = svc_project(rpc_call_principal(call), req->project_id, false, &project);
     if (err) {
@@ -100,7 +99,7 @@ svc_get_topology(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     PB(GetNetworkTopologyResponse) *resp = xmalloc(sizeof *resp);
     limiquantix__network__v1__get_network_topology_response__init(resp);
-    struct topo t = { resp, STRMAP_INITIALIZER };
+    struct topo t = {resp, STRMAP_INITIALIZER};
     size_t n;
     struct strmap_node **nodes = strmap_sorted(store_networks(svc->store), &n);
     for (size_t i = 0; i < n; i++) {
@@ -119,12 +118,12 @@ svc_get_topology(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         PB(TopologyNode) *rn = add_node(&t, r->id, "router", "router");
         add_prop(rn, "external_ip", r->gateway_ip);
         add_prop(rn, "gateway_host", reconciler_gateway_host(svc->reconciler, r->id));
-        for (struct strmap_node *m = strmap_first(&r->networks); m; m = strmap_next(&r->networks, m)) {
+        for (struct strmap_node *m = strmap_first(&r->networks); m;
+             m = strmap_next(&r->networks, m)) {
             add_edge(&t, m->key, r->id, "routed");
         }
-        const struct store_network *xn = *r->external_network
-                                              ? store_network(svc->store, r->external_network)
-                                              : NULL;
+        const struct store_network *xn =
+            *r->external_network ? store_network(svc->store, r->external_network) : NULL;
         if (xn) {
             add_network(svc, &t, xn);
             add_edge(&t, r->id, xn->id, "gateway");
@@ -153,7 +152,7 @@ svc_get_topology(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     free(nodes);
     nodes = strmap_sorted(store_fips(svc->store), &n);
     for (size_t i = 0; i < n; i++) {
-        const PB(FloatingIp) *fip = ((const struct store_fip *) nodes[i]->value)->fip;
+        const PB(FloatingIp) *fip = ((const struct store_fip *)nodes[i]->value)->fip;
         if (strcmp(fip->project_id, project)) {
             continue;
         }

@@ -13,17 +13,17 @@
 #include "util.h"
 #include "validate.h"
 
-const char *const translate_tables[] = { "Logical_Switch",
-                                         "Logical_Switch_Port",
-                                         "DHCP_Options",
-                                         "Port_Group",
-                                         "ACL",
-                                         "Logical_Router",
-                                         "Logical_Router_Port",
-                                         "Gateway_Chassis",
-                                         "NAT",
-                                         "Logical_Router_Static_Route",
-                                         NULL };
+const char *const translate_tables[] = {"Logical_Switch",
+                                        "Logical_Switch_Port",
+                                        "DHCP_Options",
+                                        "Port_Group",
+                                        "ACL",
+                                        "Logical_Router",
+                                        "Logical_Router_Port",
+                                        "Gateway_Chassis",
+                                        "NAT",
+                                        "Logical_Router_Static_Route",
+                                        NULL};
 
 /* The port group every port with port security is in: default deny, and
  * the infrastructure traffic (DHCP, neighbour discovery) no rule may block. */
@@ -40,8 +40,8 @@ translate_server_mac(const char *network_id, char out[18])
 {
     unsigned int h = lq_hash_string(network_id);
     unsigned int h2 = lq_hash_string(network_id + (strlen(network_id) > 8 ? 8 : 0));
-    snprintf(out, 18, "0a:%02x:%02x:%02x:%02x:%02x", h & 0xff, (h >> 8) & 0xff,
-             (h >> 16) & 0xff, (h >> 24) & 0xff, h2 & 0xff);
+    snprintf(out, 18, "0a:%02x:%02x:%02x:%02x:%02x", h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff,
+             (h >> 24) & 0xff, h2 & 0xff);
 }
 
 static json_t *
@@ -205,9 +205,9 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
     for (size_t i = 0; i < spec->n_fixed_ips; i++) {
         v4 |= strchr(spec->fixed_ips[i]->ip_address, ':') == NULL;
     }
-    json_t *dhcp = v4 && dhcp_on(sn) ? json_pack("[s, [o]]", "set",
-                                                 lqref("DHCP_Options", "dhcp4", sn->id))
-                                     : json_pack("[s, []]", "set");
+    json_t *dhcp = v4 && dhcp_on(sn)
+                       ? json_pack("[s, [o]]", "set", lqref("DHCP_Options", "dhcp4", sn->id))
+                       : json_pack("[s, []]", "set");
     json_t *options = json_array();
     if (spec->binding && *spec->binding->host_id) {
         map_add(options, "requested-chassis", spec->binding->host_id);
@@ -226,11 +226,11 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
         json_array_append_new(addresses, json_string(entry));
         free(entry);
     }
-    json_t *cols = json_pack("{s:s, s:[s, o], s:[s, o], s:o, s:b, s:[s, o], s:o}", "name",
-                             sp->id, "addresses", "set", addresses, "port_security", "set",
-                             security, "dhcpv4_options", dhcp, "enabled", spec->admin_state_up,
-                             "options", "map", options, "external_ids",
-                             external_ids("port", sp->id, port->name));
+    json_t *cols =
+        json_pack("{s:s, s:[s, o], s:[s, o], s:o, s:b, s:[s, o], s:o}", "name", sp->id, "addresses",
+                  "set", addresses, "port_security", "set", security, "dhcpv4_options", dhcp,
+                  "enabled", spec->admin_state_up, "options", "map", options, "external_ids",
+                  external_ids("port", sp->id, port->name));
     json_t *ext = json_object_get(cols, "external_ids");
     json_array_append_new(json_array_get(ext, 1), json_pack("[s, s]", "lqnet:network", sn->id));
     free(addr);
@@ -259,10 +259,10 @@ translate_router_port(struct nb_desired *d, const struct store_network *sn, json
 {
     char *name = xasprintf("lqnet-rp-%s", sn->id);
     char *peer = xasprintf("lqnet-lrp-%s", sn->id);
-    json_t *cols = json_pack("{s:s, s:s, s:[s, [s]], s:[s, [[s, s]]], s:o}", "name", name, "type",
-                             "router", "addresses", "set", "router", "options", "map",
-                             "router-port", peer, "external_ids",
-                             external_ids("rport", sn->id, NULL));
+    json_t *cols =
+        json_pack("{s:s, s:s, s:[s, [s]], s:[s, [[s, s]]], s:o}", "name", name, "type", "router",
+                  "addresses", "set", "router", "options", "map", "router-port", peer,
+                  "external_ids", external_ids("rport", sn->id, NULL));
     add_row(d, "Logical_Switch_Port", "rport", sn->id, cols);
     json_array_append_new(ports, lqref("Logical_Switch_Port", "rport", sn->id));
     free(name);
@@ -331,7 +331,8 @@ translate_gateway(struct nb_desired *d, const struct store *store, const struct 
         char *gcname = xasprintf("%s-%s", lrp, name);
         add_child(d, "Gateway_Chassis", "gc", r->id, sub,
                   json_pack("{s:s, s:s, s:i, s:o}", "name", gcname, "chassis_name", name,
-                            "priority", priority--, "external_ids", external_ids("gc", r->id, NULL)),
+                            "priority", priority--, "external_ids",
+                            external_ids("gc", r->id, NULL)),
                   gcs);
         free(gcname);
         free(sub);
@@ -364,8 +365,8 @@ translate_gateway(struct nb_desired *d, const struct store *store, const struct 
     char gw[NET_ADDR_STRLEN];
     net_addr_to_string(ipam_gateway(xn->v4), gw);
     add_child(d, "Logical_Router_Static_Route", "route", r->id, "default",
-              json_pack("{s:s, s:s, s:o}", "ip_prefix", "0.0.0.0/0", "nexthop", gw,
-                        "external_ids", external_ids("route", r->id, NULL)),
+              json_pack("{s:s, s:s, s:o}", "ip_prefix", "0.0.0.0/0", "nexthop", gw, "external_ids",
+                        external_ids("route", r->id, NULL)),
               routes);
     for (struct strmap_node *node = strmap_first(&r->networks); node;
          node = strmap_next(&r->networks, node)) {
@@ -396,7 +397,8 @@ fip_target(const struct store *store, const struct store_fip *f, const struct st
     const PB(FloatingIpAssignment) *a = f->fip->assignment;
     const struct store_port *sp = a && *a->port_id ? store_port(store, a->port_id) : NULL;
     const struct store_network *sn = sp ? store_network(store, sp->network) : NULL;
-    if (!sn || strcmp(sn->router, r->id) || strcmp(f->fip->external_network_id, r->external_network)) {
+    if (!sn || strcmp(sn->router, r->id) ||
+        strcmp(f->fip->external_network_id, r->external_network)) {
         return NULL;
     }
     return *a->fixed_ip ? a->fixed_ip : NULL;
@@ -430,7 +432,7 @@ translate_router(struct nb_desired *d, const struct store *store, const struct s
     for (size_t i = 0; i < n; i++) {
         const struct store_network *sn = nets[i]->value;
         json_t *networks = json_array();
-        const struct ipam_subnet *subnets[] = { sn->v4, sn->v6 };
+        const struct ipam_subnet *subnets[] = {sn->v4, sn->v6};
         for (size_t k = 0; k < LQ_ARRAY_SIZE(subnets); k++) {
             if (subnets[k]) {
                 char *c = gateway_cidr(subnets[k]);
@@ -477,9 +479,9 @@ translate_router(struct nb_desired *d, const struct store *store, const struct s
                 continue;
             }
             char *sub = xasprintf("fip/%s", f->id);
-            json_t *cols = json_pack("{s:s, s:s, s:s, s:o}", "type", "dnat_and_snat",
-                                     "external_ip", f->fip->ip_address, "logical_ip", ip,
-                                     "external_ids", external_ids("nat", r->id, NULL));
+            json_t *cols = json_pack("{s:s, s:s, s:s, s:o}", "type", "dnat_and_snat", "external_ip",
+                                     f->fip->ip_address, "logical_ip", ip, "external_ids",
+                                     external_ids("nat", r->id, NULL));
             const char *port = f->fip->assignment->port_id;
             if (fip_distributed(store, r, port, cfg)) {
                 /* Handled on the VM's own host, which reaches the outside
@@ -511,8 +513,8 @@ translate_localnet(struct nb_desired *d, const struct store_network *sn, json_t 
 {
     const PB(VlanConfig) *v = sn->net->spec->vlan;
     char *name = xasprintf("lqnet-ln-%s", sn->id);
-    json_t *tag = v->vlan_id ? json_pack("[s, [i]]", "set", (int) v->vlan_id)
-                             : json_pack("[s, []]", "set");
+    json_t *tag =
+        v->vlan_id ? json_pack("[s, [i]]", "set", (int)v->vlan_id) : json_pack("[s, []]", "set");
     json_t *cols = json_pack("{s:s, s:s, s:[s, [s]], s:[s, [[s, s]]], s:o, s:o}", "name", name,
                              "type", "localnet", "addresses", "set", "unknown", "options", "map",
                              "network_name", v->physical_network, "tag_request", tag,
@@ -527,8 +529,8 @@ translate_network(struct nb_desired *d, const struct store *store, const struct 
                   const struct translate_config *cfg)
 {
     json_t *ports = json_array();
-    if (sn->net->spec->type == PB_NETWORK_TYPE(VLAN)
-        || sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
+    if (sn->net->spec->type == PB_NETWORK_TYPE(VLAN) ||
+        sn->net->spec->type == PB_NETWORK_TYPE(EXTERNAL)) {
         translate_localnet(d, sn, ports);
     }
     if (*sn->router) {
@@ -554,8 +556,8 @@ translate_network(struct nb_desired *d, const struct store *store, const struct 
     json_t *ext = external_ids("network", sn->id, sn->net->name);
     json_array_append_new(json_array_get(ext, 1),
                           json_pack("[s, s]", "lqnet:project", sn->net->project_id));
-    json_t *cols = json_pack("{s:s, s:[s, o], s:o}", "name", name, "ports", "set", ports,
-                             "external_ids", ext);
+    json_t *cols =
+        json_pack("{s:s, s:[s, o], s:o}", "name", name, "ports", "set", ports, "external_ids", ext);
     free(name);
     add_row(d, "Logical_Switch", "network", sn->id, cols);
     if (dhcp_on(sn)) {
@@ -576,12 +578,10 @@ translate_pg_name(const char *sg_id)
 int
 translate_acl_priority(const PB(SecurityGroupRule) * rule)
 {
-    return TRANSLATE_ACL_TOP - 2 * (int) rule->priority
-           + (rule->action != PB_ACTION(ALLOW));
+    return TRANSLATE_ACL_TOP - 2 * (int)rule->priority + (rule->action != PB_ACTION(ALLOW));
 }
 
-static void
-append(char **m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(char **m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 append(char **m, const char *fmt, ...)
@@ -740,27 +740,25 @@ translate_secured(struct nb_desired *d, const struct store *store)
         const char *match; /* %s: the group */
         const char *action;
     } infra[] = {
-        { "dhcp4-out", TRANSLATE_ACL_INFRA, false,
-          "inport == @%s && ip4 && udp.src == 68 && udp.dst == 67", "allow" },
-        { "dhcp4-in", TRANSLATE_ACL_INFRA, true,
-          "outport == @%s && ip4 && udp.src == 67 && udp.dst == 68", "allow" },
-        { "dhcp6-out", TRANSLATE_ACL_INFRA, false,
-          "inport == @%s && ip6 && udp.src == 546 && udp.dst == 547", "allow" },
-        { "dhcp6-in", TRANSLATE_ACL_INFRA, true,
-          "outport == @%s && ip6 && udp.src == 547 && udp.dst == 546", "allow" },
-        { "nd-out", TRANSLATE_ACL_INFRA, false, "inport == @%s && (nd || nd_rs || nd_ra)",
-          "allow" },
-        { "nd-in", TRANSLATE_ACL_INFRA, true, "outport == @%s && (nd || nd_rs || nd_ra)",
-          "allow" },
-        { "drop-out", TRANSLATE_ACL_DROP, false, "inport == @%s && ip", "drop" },
-        { "drop-in", TRANSLATE_ACL_DROP, true, "outport == @%s && ip", "drop" },
+        {"dhcp4-out", TRANSLATE_ACL_INFRA, false,
+         "inport == @%s && ip4 && udp.src == 68 && udp.dst == 67", "allow"},
+        {"dhcp4-in", TRANSLATE_ACL_INFRA, true,
+         "outport == @%s && ip4 && udp.src == 67 && udp.dst == 68", "allow"},
+        {"dhcp6-out", TRANSLATE_ACL_INFRA, false,
+         "inport == @%s && ip6 && udp.src == 546 && udp.dst == 547", "allow"},
+        {"dhcp6-in", TRANSLATE_ACL_INFRA, true,
+         "outport == @%s && ip6 && udp.src == 547 && udp.dst == 546", "allow"},
+        {"nd-out", TRANSLATE_ACL_INFRA, false, "inport == @%s && (nd || nd_rs || nd_ra)", "allow"},
+        {"nd-in", TRANSLATE_ACL_INFRA, true, "outport == @%s && (nd || nd_rs || nd_ra)", "allow"},
+        {"drop-out", TRANSLATE_ACL_DROP, false, "inport == @%s && ip", "drop"},
+        {"drop-in", TRANSLATE_ACL_DROP, true, "outport == @%s && ip", "drop"},
     };
     json_t *acls = json_array();
     for (size_t i = 0; i < LQ_ARRAY_SIZE(infra); i++) {
         char *match = xasprintf(infra[i].match, pg);
-        add_sub_row(d, "ACL", "acl", pg, infra[i].sub,
-                    acl_row(pg, infra[i].sub, infra[i].priority, infra[i].ingress, match,
-                            infra[i].action));
+        add_sub_row(
+            d, "ACL", "acl", pg, infra[i].sub,
+            acl_row(pg, infra[i].sub, infra[i].priority, infra[i].ingress, match, infra[i].action));
         char *key = xasprintf("%s/%s", pg, infra[i].sub);
         json_array_append_new(acls, lqref("ACL", "acl", key));
         free(key);
@@ -791,8 +789,8 @@ remove_owner(struct nb_desired *d, const char *owner, struct strmap *changed)
 }
 
 void
-translate_owner(struct nb_desired *d, const struct store *store,
-                const struct translate_config *cfg, const char *id, struct strmap *changed)
+translate_owner(struct nb_desired *d, const struct store *store, const struct translate_config *cfg,
+                const char *id, struct strmap *changed)
 {
     remove_owner(d, id, changed);
     const struct store_network *sn = store_network(store, id);
@@ -834,8 +832,8 @@ struct nb_desired *
 translate_build(const struct store *store, const struct translate_config *cfg)
 {
     struct nb_desired *d = translate_new();
-    const struct strmap *maps[] = { store_networks(store), store_ports(store), store_sgs(store),
-                                    store_routers(store) };
+    const struct strmap *maps[] = {store_networks(store), store_ports(store), store_sgs(store),
+                                   store_routers(store)};
     for (size_t i = 0; i < LQ_ARRAY_SIZE(maps); i++) {
         for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
             translate_owner(d, store, cfg, n->key, NULL);

@@ -62,12 +62,10 @@ struct nb_desired *translate_build(const struct store *store, const struct trans
  * a group's on its member ports, the default-deny group's on every port's
  * port security: callers recompute both sides when either changes. */
 void translate_owner(struct nb_desired *d, const struct store *store,
-                     const struct translate_config *cfg, const char *id,
-                     struct strmap *changed);
+                     const struct translate_config *cfg, const char *id, struct strmap *changed);
 void translate_destroy(struct nb_desired *d);
 /* The desired row of 'table' with 'key', or NULL. */
-const struct nb_row *translate_find(const struct nb_desired *d, const char *table,
-                                    const char *key);
+const struct nb_row *translate_find(const struct nb_desired *d, const char *table, const char *key);
 
 /* The Port_Group name of a security group (malloc'd): OVN names allow no
  * '-'. Its address sets are $<name>_ip4 and $<name>_ip6. */

@@ -35,7 +35,7 @@ validate_domain_name(const char *s)
                 return false;
             }
             label = 0;
-        } else if (isalnum((unsigned char) *p) || (*p == '-' && label)) {
+        } else if (isalnum((unsigned char)*p) || (*p == '-' && label)) {
             if (++label > 63) {
                 return false;
             }
@@ -49,8 +49,8 @@ validate_domain_name(const char *s)
 unsigned int
 validate_max_mtu(const PB(VirtualNetworkSpec) * spec, unsigned int physical_mtu)
 {
-    bool tunnelled = spec->type == PB_NETWORK_TYPE(OVERLAY)
-                     || spec->type == PB_NETWORK_TYPE(ISOLATED);
+    bool tunnelled =
+        spec->type == PB_NETWORK_TYPE(OVERLAY) || spec->type == PB_NETWORK_TYPE(ISOLATED);
     return tunnelled ? physical_mtu - VALIDATE_GENEVE_OVERHEAD : physical_mtu;
 }
 
@@ -67,14 +67,14 @@ check_addresses(char **list, size_t n, int family, const char *field)
 {
     for (size_t i = 0; i < n; i++) {
         struct net_addr a;
-        bool ok = family ? net_addr_parse_family(list[i], family, &a)
-                         : net_addr_parse(list[i], &a);
+        bool ok = family ? net_addr_parse_family(list[i], family, &a) : net_addr_parse(list[i], &a);
         if (!ok) {
             char *f = xasprintf("%s[%zu]", field, i);
-            struct lq_error *e = lq_error_new(LQ_INVALID_ARGUMENT, f, "'%s' is not an %s address",
-                                              list[i], family == AF_INET6 ? "IPv6"
-                                                       : family        ? "IPv4"
-                                                                       : "IP");
+            struct lq_error *e =
+                lq_error_new(LQ_INVALID_ARGUMENT, f, "'%s' is not an %s address", list[i],
+                             family == AF_INET6 ? "IPv6"
+                             : family           ? "IPv4"
+                                                : "IP");
             free(f);
             return e;
         }
@@ -98,7 +98,7 @@ build_subnet(const PB(IpAddressManagement) * ip, int family, struct ipam_subnet 
         .gateway = gw,
         .pools = pools,
         .n_pools = ip->n_allocation_pools,
-        .reserved = (const char *const *) ip->reserved_ips,
+        .reserved = (const char *const *)ip->reserved_ips,
         .n_reserved = ip->n_reserved_ips,
         .ignore_other_family = *ip->ipv4_subnet && *ip->ipv6_subnet,
     };
@@ -129,8 +129,8 @@ check_dhcp(PB(IpAddressManagement) * ip, const struct ipam_subnet *v4)
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.dhcp.leaseTimeSec",
                             "%u is shorter than the 60 s minimum", d->lease_time_sec);
     }
-    struct lq_error *err = check_addresses(d->dns_servers, d->n_dns_servers, AF_INET,
-                                           "spec.ipConfig.dhcp.dnsServers");
+    struct lq_error *err =
+        check_addresses(d->dns_servers, d->n_dns_servers, AF_INET, "spec.ipConfig.dhcp.dnsServers");
     if (!err) {
         err = check_addresses(d->ntp_servers, d->n_ntp_servers, AF_INET,
                               "spec.ipConfig.dhcp.ntpServers");
@@ -148,8 +148,8 @@ check_dhcp(PB(IpAddressManagement) * ip, const struct ipam_subnet *v4)
         struct net_mac mac;
         struct net_addr addr;
         char *sub = NULL;
-        if (!net_mac_parse(b->mac_address, &mac) || net_mac_is_multicast(&mac)
-            || net_mac_is_zero(&mac)) {
+        if (!net_mac_parse(b->mac_address, &mac) || net_mac_is_multicast(&mac) ||
+            net_mac_is_zero(&mac)) {
             err = lq_error_new(LQ_INVALID_ARGUMENT, (sub = xasprintf("%s.macAddress", field)),
                                "'%s' is not a unicast MAC address", b->mac_address);
         } else if (!v4) {
@@ -217,8 +217,7 @@ check_ip_config(PB(VirtualNetworkSpec) * spec, struct ipam_subnet **v4, struct i
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.ipv6Gateway",
                             "a gateway needs an ipv6Subnet");
     }
-    if (!*ip->ipv4_subnet && !*ip->ipv6_subnet
-        && (ip->n_allocation_pools || ip->n_reserved_ips)) {
+    if (!*ip->ipv4_subnet && !*ip->ipv6_subnet && (ip->n_allocation_pools || ip->n_reserved_ips)) {
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig",
                             "allocation pools and reserved IPs need a subnet");
     }
@@ -261,15 +260,13 @@ check_router(PB(RouterConfig) * rc)
         char field[64], buf[NET_CIDR_STRLEN];
         snprintf(field, sizeof field, "spec.router.routes[%zu].destination", i);
         if (!net_cidr_parse(r->destination, &c)) {
-            return lq_error_new(LQ_INVALID_ARGUMENT, field, "'%s' is not a CIDR",
-                                r->destination);
+            return lq_error_new(LQ_INVALID_ARGUMENT, field, "'%s' is not a CIDR", r->destination);
         }
         validate_set_string(&r->destination, net_cidr_format(&c, buf));
         snprintf(field, sizeof field, "spec.router.routes[%zu].nextHop", i);
         if (!net_addr_parse(r->next_hop, &a) || a.family != c.addr.family) {
             return lq_error_new(LQ_INVALID_ARGUMENT, field,
-                                "'%s' is not an address of the destination's family",
-                                r->next_hop);
+                                "'%s' is not an address of the destination's family", r->next_hop);
         }
     }
     return NULL;
@@ -295,18 +292,18 @@ check_type(PB(VirtualNetworkSpec) * spec, const struct validate_config *cfg)
                                 "required: the provider network (a bridge mapping) it is on");
         }
         for (const char *c = v->physical_network; *c; c++) {
-            if (!isalnum((unsigned char) *c) && !strchr("_.-", *c)) {
+            if (!isalnum((unsigned char)*c) && !strchr("_.-", *c)) {
                 return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan.physicalNetwork",
                                     "'%s' may hold only letters, digits, '_', '.' and '-'",
                                     v->physical_network);
             }
         }
         if (v->vlan_id > 4094 || (vlan && !v->vlan_id)) {
-            return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan.vlanId",
-                                "%u is outside %s..4094", v->vlan_id, vlan ? "1" : "0 (untagged)");
+            return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan.vlanId", "%u is outside %s..4094",
+                                v->vlan_id, vlan ? "1" : "0 (untagged)");
         }
-        if (spec->type == PB_NETWORK_TYPE(EXTERNAL) && spec->router
-            && (spec->router->enabled || *spec->router->external_gateway_network_id)) {
+        if (spec->type == PB_NETWORK_TYPE(EXTERNAL) && spec->router &&
+            (spec->router->enabled || *spec->router->external_gateway_network_id)) {
             return lq_error_new(LQ_INVALID_ARGUMENT, "spec.router",
                                 "an EXTERNAL network is the outside: routers attach to it, it "
                                 "does not route itself");
@@ -315,15 +312,15 @@ check_type(PB(VirtualNetworkSpec) * spec, const struct validate_config *cfg)
     }
     default:
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.type", "unknown network type %d",
-                            (int) spec->type);
+                            (int)spec->type);
     }
     bool provider = spec->type == PB_NETWORK_TYPE(VLAN) || spec->type == PB_NETWORK_TYPE(EXTERNAL);
     if (!provider && spec->vlan && (spec->vlan->vlan_id || *spec->vlan->physical_network)) {
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.vlan",
                             "only VLAN and EXTERNAL networks take a VLAN");
     }
-    if (spec->router && spec->type == PB_NETWORK_TYPE(ISOLATED)
-        && (spec->router->enabled || *spec->router->external_gateway_network_id)) {
+    if (spec->router && spec->type == PB_NETWORK_TYPE(ISOLATED) &&
+        (spec->router->enabled || *spec->router->external_gateway_network_id)) {
         return lq_error_new(LQ_INVALID_ARGUMENT, "spec.router.enabled",
                             "an ISOLATED network cannot be routed");
     }
@@ -351,9 +348,10 @@ validate_network_spec(PB(VirtualNetworkSpec) * spec, const struct validate_confi
     }
     unsigned int max = validate_max_mtu(spec, cfg->physical_mtu);
     if (!err && spec->mtu && (spec->mtu < 68 || spec->mtu > max)) {
-        err = lq_error_new(LQ_INVALID_ARGUMENT, "spec.mtu",
-                           "%u is outside 68..%u (the physical MTU %u%s)", spec->mtu, max,
-                           cfg->physical_mtu, max < cfg->physical_mtu ? " minus 58 for Geneve" : "");
+        err =
+            lq_error_new(LQ_INVALID_ARGUMENT, "spec.mtu",
+                         "%u is outside 68..%u (the physical MTU %u%s)", spec->mtu, max,
+                         cfg->physical_mtu, max < cfg->physical_mtu ? " minus 58 for Geneve" : "");
     }
     if (!err && spec->dns) {
         err = check_addresses(spec->dns->nameservers, spec->dns->n_nameservers, 0,
@@ -421,12 +419,12 @@ validate_rule(PB(SecurityGroupRule) * r, const char *prefix)
     /* Protocol: a name (any case) or a number 0..255; "" and "any" are any. */
     char *proto = xstrdup(r->protocol);
     for (char *c = proto; *c; c++) {
-        *c = (char) tolower((unsigned char) *c);
+        *c = (char)tolower((unsigned char)*c);
     }
     validate_set_string(&r->protocol, proto);
     free(proto);
     const char *p = r->protocol;
-    static const char *const names[] = { "", "any", "tcp", "udp", "sctp", "icmp", "icmpv6" };
+    static const char *const names[] = {"", "any", "tcp", "udp", "sctp", "icmp", "icmpv6"};
     bool named = false;
     for (size_t i = 0; i < LQ_ARRAY_SIZE(names); i++) {
         named |= !strcmp(p, names[i]);
@@ -435,12 +433,16 @@ validate_rule(PB(SecurityGroupRule) * r, const char *prefix)
         char *end;
         long n = strtol(p, &end, 10);
         if (*end || end == p || n < 0 || n > 255) {
-            return rule_error(prefix, "protocol", "'%s' is not tcp, udp, sctp, icmp, icmpv6, any "
-                                                  "or a protocol number 0..255", p);
+            return rule_error(prefix, "protocol",
+                              "'%s' is not tcp, udp, sctp, icmp, icmpv6, any "
+                              "or a protocol number 0..255",
+                              p);
         }
         /* Numbers of protocols we know by name are written by name. */
-        static const struct { long n; const char *name; } known[] = {
-            { 6, "tcp" }, { 17, "udp" }, { 132, "sctp" }, { 1, "icmp" }, { 58, "icmpv6" } };
+        static const struct {
+            long n;
+            const char *name;
+        } known[] = {{6, "tcp"}, {17, "udp"}, {132, "sctp"}, {1, "icmp"}, {58, "icmpv6"}};
         snprintf(num, sizeof num, "%ld", n);
         const char *canon = num;
         for (size_t i = 0; i < LQ_ARRAY_SIZE(known); i++) {
@@ -450,18 +452,20 @@ validate_rule(PB(SecurityGroupRule) * r, const char *prefix)
         p = r->protocol;
     }
     if (r->direction != PB_DIRECTION(INGRESS) && r->direction != PB_DIRECTION(EGRESS)) {
-        snprintf(num, sizeof num, "%d", (int) r->direction);
+        snprintf(num, sizeof num, "%d", (int)r->direction);
         return rule_error(prefix, "direction", "unknown direction %s", num);
     }
-    if (r->action != PB_ACTION(ALLOW) && r->action != PB_ACTION(DROP)
-        && r->action != PB_ACTION(REJECT)) {
-        snprintf(num, sizeof num, "%d", (int) r->action);
+    if (r->action != PB_ACTION(ALLOW) && r->action != PB_ACTION(DROP) &&
+        r->action != PB_ACTION(REJECT)) {
+        snprintf(num, sizeof num, "%d", (int)r->action);
         return rule_error(prefix, "action", "unknown action %s", num);
     }
     if (r->port_min || r->port_max) {
         if (!is_port_protocol(p)) {
-            return rule_error(prefix, "portMin", "port ranges need protocol tcp, udp or sctp, "
-                                                 "not '%s'", *p ? p : "any");
+            return rule_error(prefix, "portMin",
+                              "port ranges need protocol tcp, udp or sctp, "
+                              "not '%s'",
+                              *p ? p : "any");
         }
         if (!r->port_min || r->port_min > 65535) {
             return rule_error(prefix, "portMin", "%s", "ports must be within 1..65535");
@@ -541,14 +545,14 @@ validate_rule(PB(SecurityGroupRule) * r, const char *prefix)
 bool
 validate_rules_equal(const PB(SecurityGroupRule) * a, const PB(SecurityGroupRule) * b)
 {
-    return a->direction == b->direction && !strcmp(a->protocol, b->protocol)
-           && a->port_min == b->port_min && a->port_max == b->port_max
-           && PB_HAS(a, icmp_type) == PB_HAS(b, icmp_type)
-           && (!PB_HAS(a, icmp_type) || a->icmp_type == b->icmp_type)
-           && PB_HAS(a, icmp_code) == PB_HAS(b, icmp_code)
-           && (!PB_HAS(a, icmp_code) || a->icmp_code == b->icmp_code)
-           && !strcmp(a->remote_ip_prefix, b->remote_ip_prefix)
-           && !strcmp(a->remote_security_group_id, b->remote_security_group_id)
-           && a->action == b->action && a->priority == b->priority
-           && !strcmp(a->ethertype, b->ethertype);
+    return a->direction == b->direction && !strcmp(a->protocol, b->protocol) &&
+           a->port_min == b->port_min && a->port_max == b->port_max &&
+           PB_HAS(a, icmp_type) == PB_HAS(b, icmp_type) &&
+           (!PB_HAS(a, icmp_type) || a->icmp_type == b->icmp_type) &&
+           PB_HAS(a, icmp_code) == PB_HAS(b, icmp_code) &&
+           (!PB_HAS(a, icmp_code) || a->icmp_code == b->icmp_code) &&
+           !strcmp(a->remote_ip_prefix, b->remote_ip_prefix) &&
+           !strcmp(a->remote_security_group_id, b->remote_security_group_id) &&
+           a->action == b->action && a->priority == b->priority &&
+           !strcmp(a->ethertype, b->ethertype);
 }

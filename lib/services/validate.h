@@ -23,14 +23,13 @@ struct validate_config {
  * success returns NULL and, when 'v4'/'v6' are nonnull, the IPAM subnets
  * (caller destroys). Errors name the field under "spec". */
 struct lq_error *validate_network_spec(PB(VirtualNetworkSpec) * spec,
-                                       const struct validate_config *cfg,
-                                       struct ipam_subnet **v4, struct ipam_subnet **v6);
+                                       const struct validate_config *cfg, struct ipam_subnet **v4,
+                                       struct ipam_subnet **v6);
 /* Builds the IPAM subnets of an already validated network (store hook). */
 void validate_network_subnets(const PB(VirtualNetwork) * net, struct ipam_subnet **v4,
                               struct ipam_subnet **v6);
 /* The MTU the network's VMs get. */
-unsigned int validate_network_mtu(const PB(VirtualNetworkSpec) * spec,
-                                  unsigned int physical_mtu);
+unsigned int validate_network_mtu(const PB(VirtualNetworkSpec) * spec, unsigned int physical_mtu);
 /* The largest MTU a network of this spec's type may ask for. */
 unsigned int validate_max_mtu(const PB(VirtualNetworkSpec) * spec, unsigned int physical_mtu);
 

@@ -22,8 +22,8 @@
 /* proto3 'optional' fields: protobuf-c 1.4 models each as a one-field
  * oneof, whose case member holds the field number when the field is set. */
 #define PB_HAS(M, F) ((M)->has_##F##_case != 0)
-#define PB_MARK(M, F)                                                                      \
-    ((M)->has_##F##_case =                                                                  \
+#define PB_MARK(M, F)                                                                              \
+    ((M)->has_##F##_case =                                                                         \
          protobuf_c_message_descriptor_get_field_by_name((M)->base.descriptor, #F)->id)
 
 #endif

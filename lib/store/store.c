@@ -17,26 +17,26 @@ struct alloc {
 
 struct store {
     store_subnets_fn *subnets;
-    struct strmap networks;      /* id -> store_network */
-    struct strmap ports;         /* id -> store_port */
-    struct strmap tokens;        /* id -> store_token */
-    struct strmap sgs;           /* id -> store_sg */
-    struct strmap sg_rows;       /* row uuid -> store_sg */
-    struct strmap default_sgs;   /* project -> store_sg */
-    struct strmap touched;       /* ids of groups whose members changed */
-    struct strmap routers;       /* id -> store_router */
-    struct strmap router_rows;   /* row uuid -> store_router */
-    struct strmap router_keys;   /* unique key -> store_router */
-    struct strmap fips;          /* id -> store_fip */
-    struct strmap fip_rows;      /* row uuid -> store_fip */
-    struct strmap token_hashes;  /* hash -> store_token */
-    struct strmap net_rows;      /* row uuid -> store_network */
-    struct strmap port_rows;     /* row uuid -> store_port */
-    struct strmap token_rows;    /* row uuid -> store_token */
-    struct strmap ip_rows;       /* row uuid -> alloc */
-    struct strmap mac_rows;      /* row uuid -> alloc */
-    struct strmap ips;           /* "network|address" -> alloc */
-    struct strmap macs;          /* "network|mac" -> alloc */
+    struct strmap networks;     /* id -> store_network */
+    struct strmap ports;        /* id -> store_port */
+    struct strmap tokens;       /* id -> store_token */
+    struct strmap sgs;          /* id -> store_sg */
+    struct strmap sg_rows;      /* row uuid -> store_sg */
+    struct strmap default_sgs;  /* project -> store_sg */
+    struct strmap touched;      /* ids of groups whose members changed */
+    struct strmap routers;      /* id -> store_router */
+    struct strmap router_rows;  /* row uuid -> store_router */
+    struct strmap router_keys;  /* unique key -> store_router */
+    struct strmap fips;         /* id -> store_fip */
+    struct strmap fip_rows;     /* row uuid -> store_fip */
+    struct strmap token_hashes; /* hash -> store_token */
+    struct strmap net_rows;     /* row uuid -> store_network */
+    struct strmap port_rows;    /* row uuid -> store_port */
+    struct strmap token_rows;   /* row uuid -> store_token */
+    struct strmap ip_rows;      /* row uuid -> alloc */
+    struct strmap mac_rows;     /* row uuid -> alloc */
+    struct strmap ips;          /* "network|address" -> alloc */
+    struct strmap macs;         /* "network|mac" -> alloc */
 };
 
 struct store *
@@ -275,7 +275,7 @@ network_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb
     struct store_network *n = xcalloc(1, sizeof *n);
     n->id = xstrdup(ovsdb_row_string(new, "id"));
     n->row_uuid = xstrdup(new->uuid);
-    n->net = (PB(VirtualNetwork) *) m;
+    n->net = (PB(VirtualNetwork) *)m;
     n->router = xstrdup(ovsdb_row_string(new, "router"));
     strmap_init(&n->ports);
     s->subnets(n->net, &n->v4, &n->v6);
@@ -346,14 +346,14 @@ port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_ro
             port_free(sp);
         }
     }
-    ProtobufCMessage *m = new ? decode_body(new, &limiquantix__network__v1__port__descriptor)
-                              : NULL;
+    ProtobufCMessage *m =
+        new ? decode_body(new, &limiquantix__network__v1__port__descriptor) : NULL;
     if (m) {
         struct store_port *sp = xcalloc(1, sizeof *sp);
         sp->id = xstrdup(ovsdb_row_string(new, "id"));
         sp->row_uuid = xstrdup(new->uuid);
         sp->network = xstrdup(ovsdb_row_string(new, "network"));
-        sp->port = (PB(Port) *) m;
+        sp->port = (PB(Port) *)m;
         port_free(strmap_put(&s->ports, sp->id, sp));
         strmap_put(&s->port_rows, sp->row_uuid, sp);
         sg_membership(s, sp, true);
@@ -429,7 +429,7 @@ sg_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row 
     struct store_sg *g = xcalloc(1, sizeof *g);
     g->id = xstrdup(ovsdb_row_string(new, "id"));
     g->row_uuid = xstrdup(new->uuid);
-    g->sg = (PB(SecurityGroup) *) m;
+    g->sg = (PB(SecurityGroup) *)m;
     g->is_default = lq_str_starts_with(ovsdb_row_string(new, "unique_key"), "default:");
     strmap_init(&g->ports);
     sg_free(strmap_put(&s->sgs, g->id, g));
@@ -505,13 +505,13 @@ fip_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_row
             fip_free(f);
         }
     }
-    ProtobufCMessage *m = new ? decode_body(new, &limiquantix__network__v1__floating_ip__descriptor)
-                              : NULL;
+    ProtobufCMessage *m =
+        new ? decode_body(new, &limiquantix__network__v1__floating_ip__descriptor) : NULL;
     if (m) {
         struct store_fip *f = xcalloc(1, sizeof *f);
         f->id = xstrdup(ovsdb_row_string(new, "id"));
         f->row_uuid = xstrdup(new->uuid);
-        f->fip = (PB(FloatingIp) *) m;
+        f->fip = (PB(FloatingIp) *)m;
         fip_free(strmap_put(&s->fips, f->id, f));
         strmap_put(&s->fip_rows, f->row_uuid, f);
     }
@@ -549,7 +549,7 @@ void
 store_row_changed(struct store *s, const char *table, enum ovsdb_change_kind kind,
                   const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
-    (void) kind;
+    (void)kind;
     if (!strcmp(table, "Network")) {
         network_changed(s, old, new);
     } else if (!strcmp(table, "Port")) {

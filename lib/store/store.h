@@ -24,8 +24,8 @@ struct store_network {
     struct ipam_subnet *v4;   /* NULL without an IPv4 subnet */
     struct ipam_subnet *v6;
     struct strmap ports; /* id -> struct store_port, the network's ports */
-    size_t n_v4_alloc; /* IPv4 addresses allocated */
-    size_t n_v4_pool;  /* ... of which inside the pools (not reserved) */
+    size_t n_v4_alloc;   /* IPv4 addresses allocated */
+    size_t n_v4_pool;    /* ... of which inside the pools (not reserved) */
     size_t n_v6_alloc;
 };
 

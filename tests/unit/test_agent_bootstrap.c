@@ -40,8 +40,8 @@ free_row(void *r_)
     free(r);
 }
 
-static const struct agent_config cfg = { "hv1", "unix:/sb.sock", "geneve", "127.0.0.1",
-                                         "physnet:br-ex", "netdev" };
+static const struct agent_config cfg = {"hv1",       "unix:/sb.sock", "geneve",
+                                        "127.0.0.1", "physnet:br-ex", "netdev"};
 
 static int
 count_ops(const json_t *ops, const char *op, const char *table)
@@ -51,8 +51,8 @@ count_ops(const json_t *ops, const char *op, const char *table)
     json_t *o;
     json_array_foreach(ops, i, o)
     {
-        n += !strcmp(json_string_value(json_object_get(o, "op")), op)
-             && !strcmp(json_string_value(json_object_get(o, "table")), table);
+        n += !strcmp(json_string_value(json_object_get(o, "op")), op) &&
+             !strcmp(json_string_value(json_object_get(o, "table")), table);
     }
     return n;
 }
@@ -60,8 +60,8 @@ count_ops(const json_t *ops, const char *op, const char *table)
 static void
 test_fresh_host(void **state)
 {
-    (void) state;
-    struct fake f = { STRMAP_INITIALIZER, STRMAP_INITIALIZER };
+    (void)state;
+    struct fake f = {STRMAP_INITIALIZER, STRMAP_INITIALIZER};
     strmap_put(&f.ovs, "11111111-1111-4111-8111-111111111111",
                row("11111111-1111-4111-8111-111111111111",
                    "{\"external_ids\":[\"map\",[]],\"bridges\":[\"set\",[]]}"));
@@ -83,20 +83,23 @@ test_fresh_host(void **state)
 static void
 test_ready_host_needs_nothing_and_repairs_drift(void **state)
 {
-    (void) state;
-    struct fake f = { STRMAP_INITIALIZER, STRMAP_INITIALIZER };
-    const char *ids = "[\"map\",[[\"ovn-bridge-datapath-type\",\"netdev\"],"
-                      "[\"ovn-bridge-mappings\",\"physnet:br-ex\"],[\"ovn-encap-ip\",\"127.0.0.1\"],"
-                      "[\"ovn-encap-type\",\"geneve\"],[\"ovn-remote\",\"unix:/sb.sock\"],"
-                      "[\"system-id\",\"hv1\"]]]";
+    (void)state;
+    struct fake f = {STRMAP_INITIALIZER, STRMAP_INITIALIZER};
+    const char *ids =
+        "[\"map\",[[\"ovn-bridge-datapath-type\",\"netdev\"],"
+        "[\"ovn-bridge-mappings\",\"physnet:br-ex\"],[\"ovn-encap-ip\",\"127.0.0.1\"],"
+        "[\"ovn-encap-type\",\"geneve\"],[\"ovn-remote\",\"unix:/sb.sock\"],"
+        "[\"system-id\",\"hv1\"]]]";
     char *json = NULL;
     assert_true(asprintf(&json, "{\"external_ids\":%s,\"bridges\":[\"set\",[]]}", ids) > 0);
     strmap_put(&f.ovs, "o", row("11111111-1111-4111-8111-111111111111", json));
     free(json);
-    strmap_put(&f.bridges, "a", row("22222222-2222-4222-8222-222222222222",
-                                    "{\"name\":\"br-int\",\"datapath_type\":\"netdev\"}"));
-    strmap_put(&f.bridges, "b", row("33333333-3333-4333-8333-333333333333",
-                                    "{\"name\":\"br-ex\",\"datapath_type\":\"netdev\"}"));
+    strmap_put(&f.bridges, "a",
+               row("22222222-2222-4222-8222-222222222222",
+                   "{\"name\":\"br-int\",\"datapath_type\":\"netdev\"}"));
+    strmap_put(&f.bridges, "b",
+               row("33333333-3333-4333-8333-333333333333",
+                   "{\"name\":\"br-ex\",\"datapath_type\":\"netdev\"}"));
     const char *error = NULL;
     json_t *ops = bootstrap_ops(&cfg, tables, &f, &error);
     assert_int_equal(json_array_size(ops), 0);
@@ -116,8 +119,8 @@ test_ready_host_needs_nothing_and_repairs_drift(void **state)
 static void
 test_bad_mappings(void **state)
 {
-    (void) state;
-    struct fake f = { STRMAP_INITIALIZER, STRMAP_INITIALIZER };
+    (void)state;
+    struct fake f = {STRMAP_INITIALIZER, STRMAP_INITIALIZER};
     struct agent_config bad = cfg;
     bad.bridge_mappings = "physnet";
     const char *error = NULL;

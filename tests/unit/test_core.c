@@ -46,8 +46,8 @@ static void
 test_error(void **state)
 {
     (void)state;
-    struct lq_error *e = lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.ipv4Subnet",
-                                      "'%s' is not a CIDR", "x");
+    struct lq_error *e =
+        lq_error_new(LQ_INVALID_ARGUMENT, "spec.ipConfig.ipv4Subnet", "'%s' is not a CIDR", "x");
     assert_string_equal(e->field, "spec.ipConfig.ipv4Subnet");
     assert_string_equal(e->message, "spec.ipConfig.ipv4Subnet: 'x' is not a CIDR");
     assert_int_equal(lq_code_http_status(e->code), 400);

@@ -55,8 +55,8 @@ feed(struct store *s, const char *table, int n, const char *id, const char *netw
 {
     struct ovsdb_row row;
     snprintf(row.uuid, sizeof row.uuid, "00000000-0000-4000-8000-%012d", n);
-    row.columns = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "network", network, "body",
-                            body, "project", "p", "unique_key", id);
+    row.columns = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "network", network, "body", body,
+                            "project", "p", "unique_key", id);
     store_row_changed(s, table, OVSDB_ROW_INSERT, NULL, &row);
     json_decref(row.columns);
 }
@@ -94,9 +94,9 @@ dump(const struct nb_desired *d)
 static void
 test_golden(void **state)
 {
-    (void) state;
+    (void)state;
     struct store *s = model();
-    struct translate_config cfg = { 1500 };
+    struct translate_config cfg = {1500};
     struct nb_desired *d = translate_build(s, &cfg);
     char *text = dump(d);
     const char *dir = getenv("LQ_GOLDEN_DIR");
@@ -153,11 +153,11 @@ replace_named(json_t *v, const struct strmap *names)
             replace_named(e, names);
         }
     } else if (json_is_array(v)) {
-        if (json_array_size(v) == 2
-            && !strcmp(json_string_value(json_array_get(v, 0)) ?: "", "named-uuid")) {
+        if (json_array_size(v) == 2 &&
+            !strcmp(json_string_value(json_array_get(v, 0)) ?: "", "named-uuid")) {
             json_array_set_new(v, 0, json_string("uuid"));
-            json_array_set_new(v, 1, json_string(strmap_get(names, json_string_value(
-                                                                     json_array_get(v, 1)))));
+            json_array_set_new(
+                v, 1, json_string(strmap_get(names, json_string_value(json_array_get(v, 1)))));
             return;
         }
         json_array_foreach(v, i, e)
@@ -191,13 +191,14 @@ apply(struct fake_nb *nb, json_t *ops)
     {
         const char *kind = json_string_value(json_object_get(op, "op"));
         const char *table = json_string_value(json_object_get(op, "table"));
-        struct strmap *t = (struct strmap *) nb_table(nb, table);
+        struct strmap *t = (struct strmap *)nb_table(nb, table);
         json_t *row = json_deep_copy(json_object_get(op, "row"));
         replace_named(row, &names);
         if (!strcmp(kind, "insert")) {
             struct ovsdb_row *r = xcalloc(1, sizeof *r);
-            snprintf(r->uuid, sizeof r->uuid, "%s",
-                     (char *) strmap_get(&names, json_string_value(json_object_get(op, "uuid-name"))));
+            snprintf(
+                r->uuid, sizeof r->uuid, "%s",
+                (char *)strmap_get(&names, json_string_value(json_object_get(op, "uuid-name"))));
             r->columns = row;
             strmap_put(t, r->uuid, r);
             continue;
@@ -274,7 +275,7 @@ full_diff(struct fake_nb *nb, const struct nb_desired *d, struct strmap *differs
             diff_index_add(&index, t->key, n->value);
         }
     }
-    const struct strmap *maps[] = { &d->rows, &index };
+    const struct strmap *maps[] = {&d->rows, &index};
     for (size_t i = 0; i < 2; i++) {
         for (struct strmap_node *n = strmap_first(maps[i]); n; n = strmap_next(maps[i], n)) {
             strmap_put(&check, n->key, NULL);
@@ -302,18 +303,18 @@ diff_size(struct fake_nb *nb, const struct nb_desired *d, json_t **ops_out)
 static void
 test_diff_converges(void **state)
 {
-    (void) state;
+    (void)state;
     struct store *s = model();
-    struct translate_config cfg = { 1500 };
+    struct translate_config cfg = {1500};
     struct nb_desired *d = translate_build(s, &cfg);
-    struct fake_nb nb = { STRMAP_INITIALIZER, 0 };
+    struct fake_nb nb = {STRMAP_INITIALIZER, 0};
 
     /* A row of somebody else's is never touched. */
     struct ovsdb_row *foreign = xcalloc(1, sizeof *foreign);
     strcpy(foreign->uuid, "99999999-0000-4000-8000-000000000000");
     foreign->columns = json_pack("{s:s, s:[s, []], s:[s, [[s, s]]]}", "name", "theirs", "ports",
                                  "set", "external_ids", "map", "owner", "someone");
-    strmap_put((struct strmap *) nb_table(&nb, "Logical_Switch"), foreign->uuid, foreign);
+    strmap_put((struct strmap *)nb_table(&nb, "Logical_Switch"), foreign->uuid, foreign);
 
     json_t *ops;
     struct strmap dirty = STRMAP_INITIALIZER;
@@ -343,9 +344,8 @@ test_diff_converges(void **state)
     struct ovsdb_row *stale = xcalloc(1, sizeof *stale);
     strcpy(stale->uuid, "88888888-0000-4000-8000-000000000000");
     stale->columns = json_pack("{s:s, s:[s, [[s, s], [s, s]]]}", "cidr", "10.9.0.0/24",
-                               "external_ids", "map", "lqnet:kind", "dhcp4", "lqnet:owner",
-                               "gone");
-    strmap_put((struct strmap *) nb_table(&nb, "DHCP_Options"), stale->uuid, stale);
+                               "external_ids", "map", "lqnet:kind", "dhcp4", "lqnet:owner", "gone");
+    strmap_put((struct strmap *)nb_table(&nb, "DHCP_Options"), stale->uuid, stale);
     assert_int_equal(diff_size(&nb, d, &ops), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(ops, 0), "op")), "delete");
     apply(&nb, ops);
@@ -391,7 +391,7 @@ test_diff_converges(void **state)
 static void
 test_large_sets_mutate(void **state)
 {
-    (void) state;
+    (void)state;
     struct store *s = store_create(validate_network_subnets);
     feed(s, "Network", 1, "n1", "", net1);
     for (int i = 0; i < 20; i++) {
@@ -404,9 +404,9 @@ test_large_sets_mutate(void **state)
                  id, i, 10 + i);
         feed(s, "Port", 100 + i, id, "n1", body);
     }
-    struct translate_config cfg = { 1500 };
+    struct translate_config cfg = {1500};
     struct nb_desired *d = translate_build(s, &cfg);
-    struct fake_nb nb = { STRMAP_INITIALIZER, 0 };
+    struct fake_nb nb = {STRMAP_INITIALIZER, 0};
     json_t *ops;
     diff_size(&nb, d, &ops);
     apply(&nb, ops);
@@ -446,7 +446,7 @@ test_large_sets_mutate(void **state)
 static void
 test_values_equal(void **state)
 {
-    (void) state;
+    (void)state;
     json_t *a = json_pack("[s, [s, s]]", "set", "b", "a");
     json_t *b = json_pack("[s, [s, s]]", "set", "a", "b");
     json_t *one = json_pack("[s, [s]]", "set", "a");

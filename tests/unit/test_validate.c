@@ -12,14 +12,13 @@
 #include "pbjson.h"
 #include "validate.h"
 
-static PB(VirtualNetworkSpec) *
-spec(const char *json)
+static PB(VirtualNetworkSpec) * spec(const char *json)
 {
     struct lq_error *err = NULL;
-    ProtobufCMessage *m = pbjson_decode_text(&limiquantix__network__v1__virtual_network_spec__descriptor,
-                                             json, strlen(json), &err);
+    ProtobufCMessage *m = pbjson_decode_text(
+        &limiquantix__network__v1__virtual_network_spec__descriptor, json, strlen(json), &err);
     assert_null(err);
-    return (PB(VirtualNetworkSpec) *) m;
+    return (PB(VirtualNetworkSpec) *)m;
 }
 
 /* Validates 'json' as 'admin' or not; returns the error's field (or NULL)
@@ -28,7 +27,7 @@ static void
 expect(const char *json, bool admin, enum lq_code code, const char *field)
 {
     PB(VirtualNetworkSpec) *s = spec(json);
-    struct validate_config cfg = { 1500, admin };
+    struct validate_config cfg = {1500, admin};
     struct lq_error *err = validate_network_spec(s, &cfg, NULL, NULL);
     if (!field) {
         assert_null(err);
@@ -45,8 +44,8 @@ expect(const char *json, bool admin, enum lq_code code, const char *field)
 static void
 test_defaults(void **state)
 {
-    (void) state;
-    struct validate_config cfg = { 1500, false };
+    (void)state;
+    struct validate_config cfg = {1500, false};
     PB(VirtualNetworkSpec) *s = spec("{}");
     assert_null(validate_network_spec(s, &cfg, NULL, NULL));
     assert_true(PB_HAS(s, port_security_enabled) && s->port_security_enabled);
@@ -80,14 +79,17 @@ test_defaults(void **state)
 static void
 test_rejections(void **state)
 {
-    (void) state;
+    (void)state;
     const enum lq_code INV = LQ_INVALID_ARGUMENT;
-    expect("{\"ipConfig\":{\"dhcp\":{\"enabled\":true}}}", false, INV, "spec.ipConfig.dhcp.enabled");
-    expect("{\"ipConfig\":{\"ipv4Gateway\":\"10.0.0.1\"}}", false, INV, "spec.ipConfig.ipv4Gateway");
+    expect("{\"ipConfig\":{\"dhcp\":{\"enabled\":true}}}", false, INV,
+           "spec.ipConfig.dhcp.enabled");
+    expect("{\"ipConfig\":{\"ipv4Gateway\":\"10.0.0.1\"}}", false, INV,
+           "spec.ipConfig.ipv4Gateway");
     expect("{\"ipConfig\":{\"ipv4Subnet\":\"10.0.0.0/24\",\"dhcp\":{\"leaseTimeSec\":10}}}", false,
            INV, "spec.ipConfig.dhcp.leaseTimeSec");
-    expect("{\"ipConfig\":{\"ipv4Subnet\":\"10.0.0.0/24\",\"dhcp\":{\"dnsServers\":[\"fd00::1\"]}}}",
-           false, INV, "spec.ipConfig.dhcp.dnsServers[0]");
+    expect(
+        "{\"ipConfig\":{\"ipv4Subnet\":\"10.0.0.0/24\",\"dhcp\":{\"dnsServers\":[\"fd00::1\"]}}}",
+        false, INV, "spec.ipConfig.dhcp.dnsServers[0]");
     expect("{\"ipConfig\":{\"ipv4Subnet\":\"10.0.0.0/24\",\"dhcp\":{\"domainName\":\"a..b\"}}}",
            false, INV, "spec.ipConfig.dhcp.domainName");
     expect("{\"ipConfig\":{\"ipv4Subnet\":\"10.0.0.0/24\",\"dhcp\":{\"staticBindings\":"
@@ -106,8 +108,8 @@ test_rejections(void **state)
     expect("{\"type\":\"EXTERNAL\"}", true, INV, "spec.vlan.physicalNetwork");
     expect("{\"type\":\"VLAN\",\"vlan\":{\"physicalNetwork\":\"physnet\"}}", true, INV,
            "spec.vlan.vlanId");
-    expect("{\"type\":\"VLAN\",\"vlan\":{\"physicalNetwork\":\"phys net\",\"vlanId\":5}}",
-           true, INV, "spec.vlan.physicalNetwork");
+    expect("{\"type\":\"VLAN\",\"vlan\":{\"physicalNetwork\":\"phys net\",\"vlanId\":5}}", true,
+           INV, "spec.vlan.physicalNetwork");
     expect("{\"type\":\"EXTERNAL\",\"vlan\":{\"physicalNetwork\":\"physnet\",\"vlanId\":4095}}",
            true, INV, "spec.vlan.vlanId");
     expect("{\"type\":\"EXTERNAL\",\"vlan\":{\"physicalNetwork\":\"physnet\"},"
@@ -131,7 +133,7 @@ test_rejections(void **state)
 static void
 test_domain_names(void **state)
 {
-    (void) state;
+    (void)state;
     assert_true(validate_domain_name("example.com"));
     assert_true(validate_domain_name("a-b.c1"));
     assert_true(validate_domain_name("example.com."));
