@@ -264,7 +264,7 @@ choose_ips(struct svc *svc, const struct store_network *sn, PB(PortSpec) * spec,
     for (size_t i = 0; i < spec->n_fixed_ips; i++) {
         PB(FixedIp) *f = spec->fixed_ips[i];
         char *field = xasprintf("spec.fixedIps[%zu].ipAddress", i);
-        struct net_addr a;
+        struct net_addr a = {0};
         struct lq_error *err = NULL;
         const struct ipam_subnet *s = NULL;
         if (*f->subnet_id && strcmp(f->subnet_id, "ipv4") && strcmp(f->subnet_id, "ipv6")) {
@@ -719,6 +719,9 @@ update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     json_t *ops = json_array();
     bool created = false;
+    if (!err && !sn) {
+        err = lq_error_new(LQ_NOT_FOUND, "networkId", "network '%s' not found", sp->network);
+    }
     if (!err && spec->port_security_enabled && !sp->port->spec->port_security_enabled &&
         !spec->n_security_group_ids) {
         /* Port security turned on: the port gets its default group. */
