@@ -293,3 +293,94 @@ pg_ports() {
     [[ $pg == lq_* ]] || pg=$(pg_name "$pg")
     ovn-nbctl --db="$OVN_NB_DB" --bare --columns=ports find port_group "name=$pg" | wc -w
 }
+
+# --- several hypervisors (multihost.sh) -----------------------------------------
+# multihost_init: loads scripts/lib/multihost.sh with its state in
+# $LQT_TMP/multihost and this sandbox's Southbound, and makes the EXIT trap
+# delete the chassis and VM namespaces before the sandbox goes down.
+# Namespaces of an interrupted earlier run (same names) are removed first.
+multihost_init() {
+    MH_DIR=$LQT_TMP/multihost
+    MH_SB=$OVN_SB_DB
+    MH_AGENT=${LQNET_BUILD_DIR:-$LQT_ROOT/build}/agent/lqnet-agent
+    case $MH_AGENT in /*) ;; *) MH_AGENT=$LQT_ROOT/$MH_AGENT ;; esac
+    # shellcheck source=scripts/lib/multihost.sh
+    . "$LQT_ROOT/scripts/lib/multihost.sh"
+    trap 'rc=$?; mh_down; (exit $rc); lqt_finish' EXIT
+    mh_down
+}
+
+# multihost_forget_ns NAME...: deletes namespaces ${MH_PREFIX}NAME left by an
+# interrupted run of this file (only one sandbox, hence one such test, runs).
+multihost_forget_ns() {
+    local n ns
+    for n in "$@"; do
+        ns=$(mh_ns "$n")
+        [ -e "/run/netns/$ns" ] || continue
+        mh_ns_kill "$ns"
+        ip netns del "$ns"
+    done
+}
+
+# sandbox_chassis_leave: the sandbox's own chassis hv1 (root namespace,
+# tunnel endpoint 127.0.0.1, which no namespaced chassis can reach) stops
+# being one: its ovn-controller stops and its Chassis row goes, so lqnet
+# neither places gateways on it nor does OVN tunnel to it.
+sandbox_chassis_leave() {
+    local f=$LQNET_SANDBOX_DIR/ovn-controller.pid pid _
+    pid=$(tr -dc 0-9 <"$f" 2>/dev/null)
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = ovn-controller ]; then
+        kill "$pid"
+        for _ in $(seq 50); do
+            [ -d "/proc/$pid" ] || break
+            sleep 0.1
+        done
+    fi
+    ovn-sbctl --db="$OVN_SB_DB" --timeout=10 --if-exists chassis-del hv1
+}
+
+# mh_port_vm NAME CHASSIS NETWORK [PROJECT]: CreatePort NAME in NETWORK, then
+# VM NAME on CHASSIS with the port's MAC and first IPv4 address, the
+# network's MTU and its gateway as the default route (what DHCP would give).
+# Sets LQT_PORT[NAME] and LQT_IP[NAME].
+mh_port_vm() {
+    local name=$1 ch=$2 net=$3 project=${4:-} plen mtu gw
+    api VirtualNetworkService/GetNetwork "{\"id\":\"$net\"}" >/dev/null
+    [ "$CODE" = 200 ] || { echo "GetNetwork $net: $CODE $BODY" >&2; return 1; }
+    plen=$(last_body '.spec.ipConfig.ipv4Subnet | split("/")[1]')
+    gw=$(last_body .spec.ipConfig.ipv4Gateway)
+    mtu=$(last_body .status.mtu)
+    api PortService/CreatePort "{\"name\":\"$name\",\"networkId\":\"$net\"${project:+,\"projectId\":\"$project\"}}" >/dev/null
+    [ "$CODE" = 200 ] || { echo "CreatePort $name: $CODE $BODY" >&2; return 1; }
+    LQT_PORT[$name]=$(last_body .id)
+    LQT_IP[$name]=$(last_body '[.status.ipAddresses[] | select(contains(":") | not)][0]')
+    mh_vm_create "$name" "$ch" "${LQT_PORT[$name]}" "$(last_body .spec.macAddress)" &&
+        mh_vm_exec "$name" ip link set eth0 mtu "$mtu" &&
+        mh_vm_exec "$name" ip addr add "${LQT_IP[$name]}/$plen" dev eth0 &&
+        mh_vm_exec "$name" ip route add default via "$gw"
+}
+
+# mh_ping NAME IP [PING-ARGS...]: one ping from VM NAME, 1 s deadline.
+mh_ping() {
+    local name=$1 ip=$2
+    shift 2
+    mh_vm_exec "$name" ping -n -c 1 -W 1 "$@" "$ip"
+}
+
+# ping_replies_after FILE EPOCH: replies in FILE (the output of ping -D)
+# received after EPOCH (seconds, may have decimals).
+ping_replies_after() {
+    awk -v t="$2" '/bytes from/ { ts = substr($1, 2, length($1) - 2); if (ts + 0 > t + 0) n++ }
+        END { print n + 0 }' "$1"
+}
+
+# ping_gap FILE: "MS LOST" for the output of ping -D -i 0.1: the longest
+# time between two consecutive replies (ms) and the echo requests lost in it.
+ping_gap() {
+    awk '/bytes from/ {
+            ts = substr($1, 2, length($1) - 2); split($0, a, "icmp_seq="); split(a[2], b, " ")
+            if (n++ && ts - last > gap) { gap = ts - last; lost = b[1] - seq - 1 }
+            last = ts; seq = b[1]
+        }
+        END { printf "%d %d\n", gap * 1000, lost }' "$1"
+}
