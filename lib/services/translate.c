@@ -317,27 +317,31 @@ translate_gateway(struct nb_desired *d, const struct store *store, const struct 
     translate_server_mac(seed, mac);
     free(seed);
     char *net = xasprintf("%s/%d", r->gateway_ip, ipam_cidr(xn->v4)->plen);
+    /* Every chassis that maps the physical network is a candidate. Its
+     * priority is a hash of router and chassis: stable whatever other
+     * chassis come and go (no needless failovers), and different per
+     * router, so that the active gateways spread over the candidates. */
     json_t *gcs = json_array();
-    size_t n = 0;
-    struct strmap_node **chassis = cfg->chassis ? strmap_sorted(cfg->chassis, &n) : NULL;
-    int priority = 100;
-    for (size_t i = 0; i < n; i++) {
-        const struct ovsdb_row *ch = chassis[i]->value;
+    const struct strmap *all = cfg->chassis;
+    for (struct strmap_node *node = all ? strmap_first(all) : NULL; node;
+         node = strmap_next(all, node)) {
+        const struct ovsdb_row *ch = node->value;
         const char *name = ovsdb_row_string(ch, "name");
-        if (!chassis_maps(ch, xn->net->spec->vlan->physical_network) || priority < 1) {
+        if (!chassis_maps(ch, xn->net->spec->vlan->physical_network)) {
             continue;
         }
+        char *seed2 = xasprintf("%s|%s", r->id, name);
+        int priority = 1 + (int)(lq_hash_string(seed2) % 32000);
+        free(seed2);
         char *sub = xasprintf("gc/%s", name);
         char *gcname = xasprintf("%s-%s", lrp, name);
         add_child(d, "Gateway_Chassis", "gc", r->id, sub,
                   json_pack("{s:s, s:s, s:i, s:o}", "name", gcname, "chassis_name", name,
-                            "priority", priority--, "external_ids",
-                            external_ids("gc", r->id, NULL)),
+                            "priority", priority, "external_ids", external_ids("gc", r->id, NULL)),
                   gcs);
         free(gcname);
         free(sub);
     }
-    free(chassis);
     /* Packets too big for the smallest network behind the router get
      * "fragmentation needed" / "packet too big" instead of vanishing. */
     unsigned int mtu = 0;
