@@ -294,9 +294,9 @@ on_signal(evutil_socket_t sig, short what, void *base)
 }
 
 static const char *const nb_ls[] = {"name", "ports", "external_ids", NULL};
-static const char *const nb_lsp[] = {
-    "name",         "addresses", "port_security", "dhcpv4_options", "enabled", "options",
-    "external_ids", "up",        "type",          "tag_request",    NULL};
+static const char *const nb_lsp[] = {"name",    "addresses",   "port_security",  "dhcpv4_options",
+                                     "enabled", "options",     "external_ids",   "up",
+                                     "type",    "tag_request", "dhcpv6_options", NULL};
 static const char *const nb_dhcp[] = {"cidr", "options", "external_ids", NULL};
 static const char *const nb_pg[] = {"name", "ports", "acls", "external_ids", NULL};
 static const char *const nb_acl[] = {"priority", "direction",    "match",

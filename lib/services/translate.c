@@ -119,6 +119,81 @@ map_add(json_t *pairs, const char *k, const char *v)
     json_array_append_new(pairs, json_pack("[s, s]", k, v));
 }
 
+static size_t
+nameservers_count(const PB(VirtualNetworkSpec) * spec)
+{
+    return spec->dns ? spec->dns->n_nameservers : 0;
+}
+
+/* The network's name servers of 'family' (pointers into the spec, into
+ * 'out' unless it is NULL); returns how many. */
+static size_t
+nameservers(const PB(VirtualNetworkSpec) * spec, int family, char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < nameservers_count(spec); i++) {
+        bool v6 = strchr(spec->dns->nameservers[i], ':') != NULL;
+        if (v6 == (family == AF_INET6)) {
+            if (out) {
+                out[n] = spec->dns->nameservers[i];
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+/* "\"a.example,b.example\"": a DHCP domain search list. */
+static char *
+search_list(const PB(DnsConfig) * dns)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < dns->n_search_domains; i++) {
+        len += strlen(dns->search_domains[i]) + 1;
+    }
+    char *s = xmalloc(len);
+    strcpy(s, "\"");
+    for (size_t i = 0; i < dns->n_search_domains; i++) {
+        strcat(s, dns->search_domains[i]);
+        strcat(s, i + 1 < dns->n_search_domains ? "," : "");
+    }
+    strcat(s, "\"");
+    return s;
+}
+
+/* Whether a network's IPv6 hosts get DHCPv6 (stateless: addresses still
+ * come from router advertisements): when it has IPv6 name servers or
+ * search domains to hand out. */
+static bool
+dhcp6_on(const struct store_network *sn)
+{
+    const PB(DnsConfig) *dns = sn->net->spec->dns;
+    return sn->v6 && dns && (dns->n_search_domains || nameservers(sn->net->spec, AF_INET6, NULL));
+}
+
+static void
+translate_dhcp6(struct nb_desired *d, const struct store_network *sn)
+{
+    const PB(VirtualNetworkSpec) *spec = sn->net->spec;
+    char cidr[NET_CIDR_STRLEN], mac[18];
+    net_cidr_format(ipam_cidr(sn->v6), cidr);
+    translate_server_mac(sn->id, mac);
+    json_t *opts = json_array();
+    map_add(opts, "server_id", mac);
+    map_add(opts, "dhcpv6_stateless", "true");
+    char **dns = xcalloc(nameservers_count(spec) + 1, sizeof *dns);
+    size_t n = nameservers(spec, AF_INET6, dns);
+    if (n) {
+        char *list = option_list(dns, n);
+        map_add(opts, "dns_server", list);
+        free(list);
+    }
+    free(dns);
+    add_row(d, "DHCP_Options", "dhcp6", sn->id,
+            json_pack("{s:s, s:[s, o], s:o}", "cidr", cidr, "options", "map", opts, "external_ids",
+                      external_ids("dhcp6", sn->id, NULL)));
+}
+
 static void
 translate_dhcp(struct nb_desired *d, const struct store_network *sn,
                const struct translate_config *cfg)
@@ -140,9 +215,22 @@ translate_dhcp(struct nb_desired *d, const struct store_network *sn,
         /* An isolated network has no way out: no default route. */
         map_add(opts, "router", gw);
     }
-    if (dhcp->n_dns_servers) {
-        char *list = option_list(dhcp->dns_servers, dhcp->n_dns_servers);
+    /* DNS servers: DHCP's own, then the network's IPv4 name servers. */
+    char **dns = xcalloc(dhcp->n_dns_servers + nameservers_count(spec) + 1, sizeof *dns);
+    size_t n_dns = 0;
+    for (size_t i = 0; i < dhcp->n_dns_servers; i++) {
+        dns[n_dns++] = dhcp->dns_servers[i];
+    }
+    n_dns += nameservers(spec, AF_INET, dns + n_dns);
+    if (n_dns) {
+        char *list = option_list(dns, n_dns);
         map_add(opts, "dns_server", list);
+        free(list);
+    }
+    free(dns);
+    if (spec->dns && spec->dns->n_search_domains) {
+        char *list = search_list(spec->dns);
+        map_add(opts, "domain_search_list", list);
         free(list);
     }
     if (dhcp->n_ntp_servers) {
@@ -205,6 +293,13 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
     for (size_t i = 0; i < spec->n_fixed_ips; i++) {
         v4 |= strchr(spec->fixed_ips[i]->ip_address, ':') == NULL;
     }
+    bool v6 = false;
+    for (size_t i = 0; i < spec->n_fixed_ips; i++) {
+        v6 |= strchr(spec->fixed_ips[i]->ip_address, ':') != NULL;
+    }
+    json_t *dhcp6 = v6 && dhcp6_on(sn)
+                        ? json_pack("[s, [o]]", "set", lqref("DHCP_Options", "dhcp6", sn->id))
+                        : json_pack("[s, []]", "set");
     json_t *dhcp = v4 && dhcp_on(sn)
                        ? json_pack("[s, [o]]", "set", lqref("DHCP_Options", "dhcp4", sn->id))
                        : json_pack("[s, []]", "set");
@@ -231,6 +326,7 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
                   "set", addresses, "port_security", "set", security, "dhcpv4_options", dhcp,
                   "enabled", spec->admin_state_up, "options", "map", options, "external_ids",
                   external_ids("port", sp->id, port->name));
+    json_object_set_new(cols, "dhcpv6_options", dhcp6);
     json_t *ext = json_object_get(cols, "external_ids");
     json_array_append_new(json_array_get(ext, 1), json_pack("[s, s]", "lqnet:network", sn->id));
     free(addr);
@@ -451,7 +547,8 @@ translate_router(struct nb_desired *d, const struct store *store, const struct s
         snprintf(mtu, sizeof mtu, "%u", validate_network_mtu(sn->net->spec, cfg->physical_mtu));
         /* IPv6: router advertisements for SLAAC (lqnet hands out the EUI-64
          * address SLAAC makes), with the network's MTU. */
-        json_t *ra = sn->v6 ? json_pack("[[s, s], [s, s], [s, s]]", "address_mode", "slaac",
+        json_t *ra = sn->v6 ? json_pack("[[s, s], [s, s], [s, s]]", "address_mode",
+                                        dhcp6_on(sn) ? "dhcpv6_stateless" : "slaac",
                                         "send_periodic", "true", "mtu", mtu)
                             : json_array();
         add_child(d, "Logical_Router_Port", "lrp", r->id, sub,
@@ -566,6 +663,9 @@ translate_network(struct nb_desired *d, const struct store *store, const struct 
     add_row(d, "Logical_Switch", "network", sn->id, cols);
     if (dhcp_on(sn)) {
         translate_dhcp(d, sn, cfg);
+    }
+    if (dhcp6_on(sn)) {
+        translate_dhcp6(d, sn);
     }
 }
 
