@@ -35,7 +35,11 @@ fip_view(struct svc *svc, const struct store_fip *f, PB(FloatingIp) * v, PB(Floa
     char *sub = r ? xasprintf("nat:%s/fip/%s", r->id, f->id) : NULL;
     if (!f->fip->assignment || !*f->fip->assignment->port_id) {
         st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__DOWN;
-    } else if (r && reconciler_row_ready(svc->reconciler, "NAT", r->id, sub)) {
+    } else if (!r) {
+        st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__DOWN;
+        st->error_message = "the port's network is not routed to the floating IP's external "
+                            "network";
+    } else if (reconciler_row_ready(svc->reconciler, "NAT", r->id, sub)) {
         st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__ACTIVE;
         st->router_id = r->id;
     } else {
@@ -306,6 +310,28 @@ associate_fip(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     validate_set_string(&fip->assignment->fixed_ip, ip);
     write_fip(svc, call, f, fip);
     protobuf_c_message_free_unpacked(&fip->base, NULL);
+}
+
+json_t *
+svc_fip_release_port_ops(struct svc *svc, const char *port_id)
+{
+    json_t *ops = json_array();
+    const struct strmap *fips = store_fips(svc->store);
+    for (struct strmap_node *n = strmap_first(fips); n; n = strmap_next(fips, n)) {
+        const struct store_fip *f = n->value;
+        if (!f->fip->assignment || strcmp(f->fip->assignment->port_id, port_id)) {
+            continue;
+        }
+        PB(FloatingIp) *fip = (PB(FloatingIp) *)pbjson_clone(&f->fip->base);
+        protobuf_c_message_free_unpacked(&fip->assignment->base, NULL);
+        fip->assignment = NULL;
+        svc_now(fip->updated_at);
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]], s:{s:o}}", "op", "update",
+                                             "table", "Floating_Ip", "where", "id", "==", f->id,
+                                             "row", "body", fip_body(fip)));
+        protobuf_c_message_free_unpacked(&fip->base, NULL);
+    }
+    return ops;
 }
 
 static void

@@ -423,6 +423,12 @@ delete_network(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     }
     json_t *ops = json_array();
     if (req->force) {
+        /* Their floating IPs are let go with the ports. */
+        for (struct strmap_node *n = strmap_first(&sn->ports); n; n = strmap_next(&sn->ports, n)) {
+            json_t *release = svc_fip_release_port_ops(svc, n->key);
+            json_array_extend(ops, release);
+            json_decref(release);
+        }
         json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", "delete", "table",
                                              "Port", "where", "network", "==", sn->id));
     } else {

@@ -757,7 +757,11 @@ delete_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
         rpc_call_fail(call, err);
         return;
     }
-    svc_delete_row(svc, call, "Port", sp->id);
+    /* Its floating IPs are let go in the same transaction. */
+    json_t *ops = svc_fip_release_port_ops(svc, sp->id);
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, s]]}", "op", "delete", "table",
+                                         "Port", "where", "id", "==", sp->id));
+    svc_transact(svc, call, ops, svc_deleted, NULL);
 }
 
 const struct rpc_handler svc_port_handlers[] = {

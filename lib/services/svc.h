@@ -38,6 +38,9 @@ extern const struct rpc_handler svc_token_handlers[];
 extern const struct rpc_handler svc_sg_handlers[];
 extern const struct rpc_handler svc_router_handlers[];
 extern const struct rpc_handler svc_fip_handlers[];
+/* Operations that disassociate every floating IP of port 'port_id' (for
+ * the transaction that deletes the port). Returns a new JSON array. */
+json_t *svc_fip_release_port_ops(struct svc *svc, const char *port_id);
 /* VirtualNetworkService/GetNetworkTopology. */
 void svc_get_topology(struct rpc_call *call, const ProtobufCMessage *msg, void *svc);
 

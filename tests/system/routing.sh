@@ -104,6 +104,20 @@ check "a released floating IP answers nothing" eventually 10 released
 nat_gone() { ! ovn-nbctl --db="$OVN_NB_DB" --bare --columns=external_ip list nat | grep -qx "$FIP"; }
 check "and leaves no NAT row behind" eventually 10 nat_gone
 
+# A port that goes takes its floating IP's NAT with it.
+PX=$(api_as "$A" PortService/CreatePort "{\"name\":\"x1\",\"networkId\":\"$N1\"}" | jq -r .id)
+FX=$(api_as "$A" FloatingIpService/AllocateFloatingIp "{\"externalNetworkId\":\"$PUB\"}" | jq -r .id)
+FXIP=$(last_body .ipAddress)
+api_as "$A" FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$FX\",\"portId\":\"$PX\"}" >/dev/null
+nat_for() { ovn-nbctl --db="$OVN_NB_DB" --bare --columns=external_ip list nat | grep -qx "$1"; }
+check "a floating IP on a port has its NAT" eventually 10 nat_for "$FXIP"
+api_as "$A" PortService/DeletePort "{\"id\":\"$PX\"}" >/dev/null
+nat_gone_for() { ! nat_for "$1"; }
+check "deleting the port removes the NAT" eventually 10 nat_gone_for "$FXIP"
+api_as "$A" FloatingIpService/GetFloatingIp "{\"id\":\"$FX\"}" >/dev/null
+check "and leaves the floating IP allocated, unassociated and DOWN" \
+    test "$(last_body '.assignment // "none"')" = none -a "$(last_body .status.phase)" = DOWN
+
 # Static routes.
 api_as "$A" VirtualNetworkService/UpdateNetwork "{\"id\":\"$N2\",\"spec\":{\"router\":{\"externalGatewayNetworkId\":\"$PUB\",\"routes\":[{\"destination\":\"198.51.100.0/24\",\"nextHop\":\"203.0.113.1\"}]}},\"updateMask\":\"spec.router\"}" >/dev/null
 check "a static route is accepted" test "$(last_code)" = 200
