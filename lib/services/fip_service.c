@@ -40,6 +40,8 @@ fip_view(struct svc *svc, const struct store_fip *f, PB(FloatingIp) * v, PB(Floa
         st->error_message = "the port's network is not routed to the floating IP's external "
                             "network";
     } else if (reconciler_row_ready(svc->reconciler, "NAT", r->id, sub)) {
+        const struct store_port *sp = store_port(svc->store, f->fip->assignment->port_id);
+        st->vm_id = sp && sp->port->status ? sp->port->status->vm_id : "";
         st->phase = LIMIQUANTIX__NETWORK__V1__FLOATING_IP_STATUS__PHASE__ACTIVE;
         st->router_id = r->id;
     } else {

@@ -46,6 +46,7 @@ port_view(const struct svc *svc, const struct store_port *sp, PB(Port) * view, P
         st->ip_addresses[i] = view->spec->fixed_ips[i]->ip_address;
     }
     st->ovn_port = sp->id;
+    st->vm_id = sp->port->status ? sp->port->status->vm_id : "";
 }
 
 static void
@@ -747,6 +748,29 @@ update_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 }
 
 static void
+write_binding(struct svc *svc, struct rpc_call *call, const struct store_port *sp,
+              const char *vm_id, const char *device)
+{
+    PB(Port) *port = (PB(Port) *)pbjson_clone(&sp->port->base);
+    if (!port->status) {
+        port->status = xmalloc(sizeof *port->status);
+        limiquantix__network__v1__port_status__init(port->status);
+    }
+    validate_set_string(&port->status->vm_id, vm_id);
+    svc_now(port->updated_at);
+    char *body = pbjson_encode_text(&port->base);
+    json_t *ops =
+        json_pack("[{s:s, s:s, s:[[s, s, s]], s:{s:s, s:s}}]", "op", "update", "table", "Port",
+                  "where", "id", "==", sp->id, "row", "body", body, "device", device);
+    free(body);
+    protobuf_c_message_free_unpacked(&port->base, NULL);
+    struct port_txn *t = xcalloc(1, sizeof *t);
+    t->id = xstrdup(sp->id);
+    t->network = xstrdup(sp->network);
+    svc_transact(svc, call, ops, port_written, t);
+}
+
+static void
 delete_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
 {
     struct svc *svc = svc_;
@@ -764,7 +788,49 @@ delete_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
     svc_transact(svc, call, ops, svc_deleted, NULL);
 }
 
+/* Records which VM (and device) uses the port: status.vmId, and the
+ * switch port's external_ids lqnet:vm and lqnet:device for operators. */
+static void
+bind_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
+{
+    struct svc *svc = svc_;
+    const PB(BindPortRequest) *req = (const PB(BindPortRequest) *)msg;
+    struct lq_error *err;
+    const struct store_port *sp = find_port(svc, call, req->port_id, true, &err);
+    if (sp && !*req->vm_id) {
+        err = lq_error_new(LQ_INVALID_ARGUMENT, "vmId", "required");
+    } else if (sp && (strlen(req->vm_id) > 255 || strlen(req->device_id) > 255)) {
+        err = lq_error_new(LQ_INVALID_ARGUMENT, strlen(req->vm_id) > 255 ? "vmId" : "deviceId",
+                           "longer than 255 characters");
+    } else if (sp && sp->port->status && *sp->port->status->vm_id &&
+               strcmp(sp->port->status->vm_id, req->vm_id)) {
+        err = lq_error_new(LQ_FAILED_PRECONDITION, "portId", "port '%s' is bound to VM '%s'",
+                           sp->id, sp->port->status->vm_id);
+    }
+    if (err) {
+        rpc_call_fail(call, err);
+        return;
+    }
+    write_binding(svc, call, sp, req->vm_id, req->device_id);
+}
+
+static void
+unbind_port(struct rpc_call *call, const ProtobufCMessage *msg, void *svc_)
+{
+    struct svc *svc = svc_;
+    const PB(UnbindPortRequest) *req = (const PB(UnbindPortRequest) *)msg;
+    struct lq_error *err;
+    const struct store_port *sp = find_port(svc, call, req->port_id, true, &err);
+    if (!sp) {
+        rpc_call_fail(call, err);
+        return;
+    }
+    write_binding(svc, call, sp, "", "");
+}
+
 const struct rpc_handler svc_port_handlers[] = {
-    {"CreatePort", create_port}, {"GetPort", get_port},       {"ListPorts", list_ports},
-    {"UpdatePort", update_port}, {"DeletePort", delete_port}, {NULL, NULL},
+    {"CreatePort", create_port}, {"GetPort", get_port},
+    {"ListPorts", list_ports},   {"UpdatePort", update_port},
+    {"DeletePort", delete_port}, {"BindPort", bind_port},
+    {"UnbindPort", unbind_port}, {NULL, NULL},
 };

@@ -327,8 +327,14 @@ translate_port(struct nb_desired *d, const struct store_port *sp, const struct s
                   "enabled", spec->admin_state_up, "options", "map", options, "external_ids",
                   external_ids("port", sp->id, port->name));
     json_object_set_new(cols, "dhcpv6_options", dhcp6);
-    json_t *ext = json_object_get(cols, "external_ids");
-    json_array_append_new(json_array_get(ext, 1), json_pack("[s, s]", "lqnet:network", sn->id));
+    json_t *ext = json_array_get(json_object_get(cols, "external_ids"), 1);
+    json_array_append_new(ext, json_pack("[s, s]", "lqnet:network", sn->id));
+    if (port->status && *port->status->vm_id) {
+        json_array_append_new(ext, json_pack("[s, s]", "lqnet:vm", port->status->vm_id));
+    }
+    if (*sp->device) {
+        json_array_append_new(ext, json_pack("[s, s]", "lqnet:device", sp->device));
+    }
     free(addr);
     add_row(d, "Logical_Switch_Port", "port", sp->id, cols);
 }

@@ -91,6 +91,7 @@ port_free(void *p)
         free(sp->id);
         free(sp->row_uuid);
         free(sp->network);
+        free(sp->device);
         protobuf_c_message_free_unpacked(&sp->port->base, NULL);
         free(sp);
     }
@@ -353,6 +354,7 @@ port_changed(struct store *s, const struct ovsdb_row *old, const struct ovsdb_ro
         sp->id = xstrdup(ovsdb_row_string(new, "id"));
         sp->row_uuid = xstrdup(new->uuid);
         sp->network = xstrdup(ovsdb_row_string(new, "network"));
+        sp->device = xstrdup(ovsdb_row_string(new, "device"));
         sp->port = (PB(Port) *)m;
         port_free(strmap_put(&s->ports, sp->id, sp));
         strmap_put(&s->port_rows, sp->row_uuid, sp);

@@ -33,6 +33,7 @@ struct store_port {
     char *id;
     char *row_uuid;
     char *network;
+    char *device; /* BindPort's device id, or "" */
     PB(Port) * port; /* decoded body: effective spec, no status */
 };
 

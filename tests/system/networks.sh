@@ -54,6 +54,19 @@ check "status.hostId names the chassis" test "$(last_body .status.hostId)" = hv1
 ip_status() { api_as "$A" VirtualNetworkService/GetNetwork "{\"id\":\"$NET\"}" | jq -c .status.ipStatus; }
 check "ip status counts the allocations" test "$(ip_status)" = '{"ipv4Total":253,"ipv4Allocated":2,"ipv4Available":251}'
 
+# --- binding a port to a VM -------------------------------------------------------
+api_as "$A" PortService/BindPort "{\"portId\":\"$P1\",\"vmId\":\"vm-0001\",\"deviceId\":\"tap0\"}" >/dev/null
+check "BindPort records the VM" test "$(last_code)" = 200 -a "$(last_body .status.vmId)" = vm-0001
+api_as "$A" PortService/ListPorts '{"vmId":"vm-0001"}' >/dev/null
+check "ListPorts finds the port by VM" test "$(last_body '[.ports[].id]|join(",")')" = "$P1"
+vm_in_nb() { ovn-nbctl --db="$OVN_NB_DB" get logical_switch_port "$P1" external_ids | grep -q 'lqnet:vm"*=vm-0001'; }
+check "the switch port carries the VM for operators" eventually 10 vm_in_nb
+api_as "$A" PortService/BindPort "{\"portId\":\"$P1\",\"vmId\":\"vm-0002\"}" >/dev/null
+check "binding it to another VM is failed_precondition" test "$(last_code)" = 400 -a "$(last_body .code)" = failed_precondition
+api_as "$A" PortService/UnbindPort "{\"portId\":\"$P1\"}" >/dev/null
+check "UnbindPort clears it" test "$(last_code)" = 200 -a "$(last_body '.status.vmId // ""')" = ""
+check "traffic is not disturbed by binding" vm_ping vm1 "$IP2"
+
 # --- dual stack ----------------------------------------------------------------
 DS=$(api_as "$A" VirtualNetworkService/CreateNetwork '{"name":"ds","spec":{"ipConfig":{
   "ipv4Subnet":"10.11.0.0/24","ipv6Subnet":"fd00:11::/64"}}}' | jq -r .id)
