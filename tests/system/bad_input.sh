@@ -15,15 +15,29 @@ NET=$(api VirtualNetworkService/CreateNetwork '{"name":"n","spec":{"ipConfig":{"
   "allocationPools":[{"start":"10.30.0.10","end":"10.30.0.20"}]}}}' | jq -r .id)
 P=$(api PortService/CreatePort "{\"name\":\"p\",\"networkId\":\"$NET\",\"spec\":{\"fixedIps\":[{\"ipAddress\":\"10.30.0.15\"}]}}" | jq -r .id)
 check "setup: a network and a port" test "$NET" != null -a "$P" != null
-ready() { api PortService/GetPort "{\"id\":\"$P\"}" | jq -e '.status.phase != "PENDING"'; }
-check "setup: the port reached Northbound" eventually 10 ready
+PUB=$(api VirtualNetworkService/CreateNetwork '{"name":"public","spec":{"type":"EXTERNAL",
+  "vlan":{"physicalNetwork":"physnet"},"ipConfig":{"ipv4Subnet":"203.0.113.0/24",
+  "dhcp":{"enabled":false}}}}' | jq -r .id)
+MEMBER=$(api TokenService/CreateToken '{"projectId":"tenant","role":"member"}' | jq -r .token)
+OTHER=$(api TokenService/CreateToken '{"projectId":"other","role":"member"}' | jq -r .token)
+TN=$(api_as "$MEMBER" VirtualNetworkService/CreateNetwork "{\"name\":\"t\",\"spec\":{\"ipConfig\":{\"ipv4Subnet\":\"10.31.0.0/24\"},\"router\":{\"externalGatewayNetworkId\":\"$PUB\"}}}" | jq -r .id)
+TP=$(api_as "$MEMBER" PortService/CreatePort "{\"name\":\"tp\",\"networkId\":\"$TN\"}" | jq -r .id)
+OF=$(api_as "$OTHER" FloatingIpService/AllocateFloatingIp "{\"externalNetworkId\":\"$PUB\"}" | jq -r .id)
+check "setup: an external network, a routed tenant network, another project's floating IP" \
+    test "$PUB" != null -a "$TP" != null -a "$OF" != null
+ready() { api PortService/GetPort "{\"id\":\"$1\"}" | jq -e '.status.phase != "PENDING"'; }
+check "setup: the ports reached Northbound" eventually 10 ready "$P"
+check "setup: ..." eventually 10 ready "$TP"
+router_ready() { api RouterService/ListRouters | jq -e '.routers[0].status.phase == "ACTIVE"' >/dev/null; }
+check "setup: the tenant's router is in place" eventually 10 router_ready
+sleep 0.5
 snapshot >"$LQT_TMP/before"
 
 # expect NAME HTTP CODE FIELD METHOD JSON: the call fails as said, the
 # message names FIELD, and neither database changed.
 expect() {
     local name=$1 http=$2 code=$3 field=$4 method=$5 json=$6
-    api "$method" "$json" >/dev/null
+    api_as "${AS:-$LQNET_TOKEN}" "$method" "$json" >/dev/null
     local got_code got_msg
     got_code=$(last_body .code 2>/dev/null)
     got_msg=$(last_body .message 2>/dev/null)
@@ -70,6 +84,25 @@ expect "deleting a network with ports" 400 failed_precondition id VirtualNetwork
     "{\"id\":\"$NET\"}"
 expect "an update mask naming no field" 400 invalid_argument updateMask VirtualNetworkService/UpdateNetwork \
     "{\"id\":\"$NET\",\"spec\":{},\"updateMask\":\"spec.nothing\"}"
+
+# Routing and floating IPs, as a project member.
+AS=$MEMBER expect "a member creating an external network" 403 permission_denied spec.type $CN \
+    '{"name":"x","spec":{"type":"EXTERNAL","vlan":{"physicalNetwork":"physnet","vlanId":7}}}'
+AS=$MEMBER expect "a floating IP from a non-external network" 400 invalid_argument externalNetworkId \
+    FloatingIpService/AllocateFloatingIp "{\"externalNetworkId\":\"$TN\"}"
+AS=$MEMBER expect "a floating IP outside the external subnet" 400 invalid_argument ipAddress \
+    FloatingIpService/AllocateFloatingIp "{\"externalNetworkId\":\"$PUB\",\"ipAddress\":\"198.51.100.7\"}"
+AS=$MEMBER expect "associating another project's floating IP" 404 not_found floatingIpId \
+    FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$OF\",\"portId\":\"$TP\"}"
+AS=$OTHER expect "associating with another project's port" 404 not_found portId \
+    FloatingIpService/AssociateFloatingIp "{\"floatingIpId\":\"$OF\",\"portId\":\"$TP\"}"
+AS=$MEMBER expect "routing to a network that is not external" 400 failed_precondition \
+    spec.router.externalGatewayNetworkId $CN \
+    "{\"name\":\"x\",\"spec\":{\"router\":{\"externalGatewayNetworkId\":\"$TN\"}}}"
+AS=$MEMBER expect "a duplicate security group rule" 409 already_exists rules[1] \
+    SecurityGroupService/CreateSecurityGroup '{"name":"x","rules":[{"protocol":"tcp","portMin":22},{"protocol":"6","portMin":22}]}'
+AS=$MEMBER expect "a port range with ICMP" 400 invalid_argument rules[0].portMin \
+    SecurityGroupService/CreateSecurityGroup '{"name":"x","rules":[{"protocol":"icmp","portMin":22}]}'
 
 # A body over 1 MiB.
 head -c 1200000 /dev/zero | tr '\0' ' ' >"$LQT_TMP/huge"
