@@ -213,13 +213,28 @@ diff_index_destroy(struct strmap *index)
 struct plan {
     const struct nb_desired *desired;
     const struct strmap *index;
-    struct strmap names;   /* "TABLE|KEY" -> uuid-name of a row inserted now */
-    struct strmap pending; /* "TABLE|KEY" still to process (a worklist) */
-    struct strmap done;
+    struct strmap names;  /* "TABLE|KEY" -> uuid-name of a row inserted now */
+    struct strmap queued; /* keys ever put on 'queue' */
+    char **queue;         /* keys to plan, in order (a worklist) */
+    size_t n_queue, allocated;
     json_t *ops;
     struct strmap *differs;
     size_t n_names;
 };
+
+static void
+queue_key(struct plan *p, const char *key)
+{
+    if (strmap_contains(&p->queued, key)) {
+        return;
+    }
+    strmap_put(&p->queued, key, NULL);
+    if (p->n_queue == p->allocated) {
+        p->allocated = p->allocated ? 2 * p->allocated : 64;
+        p->queue = xrealloc(p->queue, p->allocated * sizeof *p->queue);
+    }
+    p->queue[p->n_queue++] = xstrdup(key);
+}
 
 /* The replica row that stands for 'key' (the smallest uuid, so that the
  * choice is stable), or NULL; the others are duplicates. */
@@ -260,9 +275,7 @@ resolve(struct plan *p, const json_t *v)
             if (!name) {
                 name = xasprintf("row%zu", p->n_names++);
                 strmap_put(&p->names, k, (void *)name);
-                if (!strmap_contains(&p->done, k)) {
-                    strmap_put(&p->pending, k, NULL);
-                }
+                queue_key(p, k);
             }
             out = ovsdb_named_uuid(name);
         }
@@ -373,29 +386,23 @@ json_t *
 diff_compute(const struct nb_desired *desired, const struct strmap *index,
              const struct strmap *check, struct strmap *differs_out)
 {
-    struct plan p = {desired,
-                     index,
-                     STRMAP_INITIALIZER,
-                     STRMAP_INITIALIZER,
-                     STRMAP_INITIALIZER,
-                     json_array(),
-                     differs_out,
-                     0};
+    struct plan p = {
+        .desired = desired, .index = index, .ops = json_array(), .differs = differs_out};
+    strmap_init(&p.names);
+    strmap_init(&p.queued);
     for (struct strmap_node *n = strmap_first(check); n; n = strmap_next(check, n)) {
-        strmap_put(&p.pending, n->key, NULL);
+        queue_key(&p, n->key);
     }
-    /* Resolving a reference may queue a row that is missing: repeat until
+    /* Resolving a reference may queue a row that is missing: go on until
      * nothing is left. */
-    while (strmap_count(&p.pending)) {
-        struct strmap_node *n = strmap_first(&p.pending);
-        char *key = xstrdup(n->key);
-        strmap_remove(&p.pending, key);
-        strmap_put(&p.done, key, NULL);
-        plan_key(&p, key);
-        free(key);
+    for (size_t i = 0; i < p.n_queue; i++) {
+        plan_key(&p, p.queue[i]);
     }
-    strmap_destroy(&p.done);
-    strmap_destroy(&p.pending);
+    for (size_t i = 0; i < p.n_queue; i++) {
+        free(p.queue[i]);
+    }
+    free(p.queue);
+    strmap_destroy(&p.queued);
     strmap_destroy_with(&p.names, free);
     return p.ops;
 }
