@@ -32,6 +32,7 @@ struct reconciler {
     struct strmap failed;
     struct strmap batch;  /* the keys of the batch transaction out */
     long long next_retry; /* when failed rows may be tried again (msec) */
+    long long next_pass;  /* passes no sooner than this (msec): see reconciler_kick() */
     struct nb_desired *desired;
     struct strmap index;       /* lqnet's Northbound rows: see diff_index_add() */
     struct strmap marked;      /* resources to translate again */
@@ -94,7 +95,17 @@ void
 reconciler_kick(struct reconciler *r)
 {
     /* While transactions are out, settle() kicks again when they are back. */
-    if (!r->in_flight) {
+    if (r->in_flight || event_pending(r->pass, EV_TIMEOUT, NULL)) {
+        return;
+    }
+    /* A pass costs more as groups and switches grow: leave the loop at
+     * least as long for API calls as the last pass took, so that a burst of
+     * changes is served and then handled in few passes. */
+    long long wait = r->next_pass - lq_time_msec();
+    if (wait > 0) {
+        struct timeval tv = {0, (suseconds_t)(wait * 1000)};
+        event_add(r->pass, &tv);
+    } else {
         event_active(r->pass, 0, 0);
     }
 }
@@ -446,4 +457,6 @@ run_pass(evutil_socket_t fd, short what, void *r_)
     metrics_gauge_set("lqnet_reconcile_failed_rows", "Northbound rows lqnet cannot write",
                       (double)strmap_count(&r->failed));
     LOG_DBG("reconcile", "checked %zu rows: %zu operations", n_checked, n_ops);
+    long long end = lq_time_msec();
+    r->next_pass = end + (end - start);
 }
