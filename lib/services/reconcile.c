@@ -95,7 +95,7 @@ void
 reconciler_kick(struct reconciler *r)
 {
     /* While transactions are out, settle() kicks again when they are back. */
-    if (r->in_flight || event_pending(r->pass, EV_TIMEOUT, NULL)) {
+    if (r->in_flight) {
         return;
     }
     /* A pass costs more as groups and switches grow: leave the loop at
