@@ -170,9 +170,9 @@ lqdb_row_changed(void *d_, const char *table, enum ovsdb_change_kind kind,
     } else if (!strcmp(table, "Router")) {
         reconciler_mark(r, ovsdb_row_string(row, "id"));
     }
-    if (!strcmp(table, "Floating_Ip") || (!strcmp(table, "Port") && (!old || !new))) {
-        /* Floating IPs live in their routers' NAT; a port that goes takes
-         * its floating IP's NAT with it. */
+    if (!strcmp(table, "Floating_Ip")) {
+        /* Floating IPs live in their routers' NAT. (A port that goes lets
+         * its floating IPs go in the same transaction: they change too.) */
         const struct strmap *routers = store_routers(d->svc.store);
         for (struct strmap_node *n = strmap_first(routers); n; n = strmap_next(routers, n)) {
             const struct store_router *rt = n->value;
