@@ -9,65 +9,12 @@
 sandbox_up
 require_api
 
-BUILD=${LQNET_BUILD_DIR:-build}
-case $BUILD in /*) ;; *) BUILD=$LQT_ROOT/$BUILD ;; esac
-LQ=$BUILD/lqnet/lqnet
-[ -x "$LQ" ] || die "the CLI is built ($LQ)"
+require_cli
 ADMIN=$LQNET_TOKEN
-
-# lq ARGS...: the CLI with $LQNET_URL and $LQNET_TOKEN from the environment.
-lq() { "$LQ" "$@"; }
-
-# fails_with STATUS TEXT ARGS...: lqnet ARGS exits with STATUS and says TEXT
-# on stderr; stdout and stderr stay in $LQT_TMP/out and $LQT_TMP/err.
-fails_with() {
-    local want=$1 text=$2 rc=0
-    shift 2
-    "$LQ" "$@" >"$LQT_TMP/out" 2>"$LQT_TMP/err" || rc=$?
-    if [ "$rc" -ne "$want" ] || ! grep -qF -- "$text" "$LQT_TMP/err"; then
-        echo "exit status $rc, expected $want with '$text' on stderr"
-        echo "stderr:" && cat "$LQT_TMP/err"
-        echo "stdout:" && cat "$LQT_TMP/out"
-        return 1
-    fi
-}
-
-# prints TEXT ARGS...: lqnet ARGS succeeds and its stdout has a line
-# matching the extended regular expression TEXT.
-prints() {
-    local text=$1
-    shift
-    "$LQ" "$@" >"$LQT_TMP/out" 2>"$LQT_TMP/err" || {
-        echo "exit status $?:" && cat "$LQT_TMP/err"
-        return 1
-    }
-    grep -qE -- "$text" "$LQT_TMP/out" || {
-        echo "no line matches '$text' in:" && cat "$LQT_TMP/out"
-        return 1
-    }
-}
-
-# is ARGS... -- JQ: lqnet ARGS -o json, and jq -e JQ of what it printed.
-is() {
-    local args=()
-    while [ "$1" != -- ]; do
-        args+=("$1")
-        shift
-    done
-    "$LQ" "${args[@]}" -o json >"$LQT_TMP/out" 2>"$LQT_TMP/err" || {
-        echo "exit status $?:" && cat "$LQT_TMP/err"
-        return 1
-    }
-    jq -e "$2" "$LQT_TMP/out" >/dev/null || {
-        echo "jq -e '$2' is false for:" && cat "$LQT_TMP/out"
-        return 1
-    }
-}
 
 # same FILE EXPECTED-FILE: the files are equal (a diff otherwise).
 same() { diff -u "$2" "$1"; }
 
-UUID='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 
 # --- the outside: an external network, as an admin ---------------------------------
 check "an admin creates an external network with the CLI" \

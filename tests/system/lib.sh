@@ -384,3 +384,63 @@ ping_gap() {
         }
         END { printf "%d %d\n", gap * 1000, lost }' "$1"
 }
+
+# The CLI tests (tests/system/cli*.sh): require_cli finds the built lqnet
+# in $LQ (failing the file if it is missing); the helpers below run it.
+require_cli() {
+    local build=${LQNET_BUILD_DIR:-build}
+    case $build in /*) ;; *) build=$LQT_ROOT/$build ;; esac
+    LQ=$build/lqnet/lqnet
+    [ -x "$LQ" ] || die "the CLI is built ($LQ)"
+}
+
+# lq ARGS...: the CLI with $LQNET_URL and $LQNET_TOKEN from the environment.
+lq() { "$LQ" "$@"; }
+
+# fails_with STATUS TEXT ARGS...: lqnet ARGS exits with STATUS and says TEXT
+# on stderr; stdout and stderr stay in $LQT_TMP/out and $LQT_TMP/err.
+fails_with() {
+    local want=$1 text=$2 rc=0
+    shift 2
+    "$LQ" "$@" >"$LQT_TMP/out" 2>"$LQT_TMP/err" || rc=$?
+    if [ "$rc" -ne "$want" ] || ! grep -qF -- "$text" "$LQT_TMP/err"; then
+        echo "exit status $rc, expected $want with '$text' on stderr"
+        echo "stderr:" && cat "$LQT_TMP/err"
+        echo "stdout:" && cat "$LQT_TMP/out"
+        return 1
+    fi
+}
+
+# prints TEXT ARGS...: lqnet ARGS succeeds and its stdout has a line
+# matching the extended regular expression TEXT.
+prints() {
+    local text=$1
+    shift
+    "$LQ" "$@" >"$LQT_TMP/out" 2>"$LQT_TMP/err" || {
+        echo "exit status $?:" && cat "$LQT_TMP/err"
+        return 1
+    }
+    grep -qE -- "$text" "$LQT_TMP/out" || {
+        echo "no line matches '$text' in:" && cat "$LQT_TMP/out"
+        return 1
+    }
+}
+
+# is JSON-ARGS... -- JQ: lqnet ARGS -o json, and jq -e JQ of what it printed.
+is() {
+    local args=()
+    while [ "$1" != -- ]; do
+        args+=("$1")
+        shift
+    done
+    "$LQ" "${args[@]}" -o json >"$LQT_TMP/out" 2>"$LQT_TMP/err" || {
+        echo "exit status $?:" && cat "$LQT_TMP/err"
+        return 1
+    }
+    jq -e "$2" "$LQT_TMP/out" >/dev/null || {
+        echo "jq -e '$2' is false for:" && cat "$LQT_TMP/out"
+        return 1
+    }
+}
+
+UUID='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
