@@ -97,6 +97,13 @@ network_written(struct svc *svc, struct rpc_call *call, const json_t *results,
         rpc_call_fail(call, lq_error_new(LQ_ALREADY_EXISTS, "spec.vlan.vlanId",
                                          "another network already uses this VLAN of this "
                                          "physical network"));
+    } else if (err && err->code == LQ_ALREADY_EXISTS &&
+               (strstr(err->message, "\"Router\"") || strstr(err->message, "\"Ip_Allocation\""))) {
+        /* Another call created the project's router (or took the address
+         * picked for it) at the same moment: nothing was written. */
+        rpc_call_fail(call, lq_error_new(LQ_ABORTED, NULL,
+                                         "a concurrent change created the router first; "
+                                         "try again"));
     } else if (err) {
         rpc_call_fail(call, lq_error_new(err->code, NULL, "%s", err->message));
     } else {
