@@ -21,6 +21,7 @@ enum {
     OPT_LABEL,
     OPT_PROJECT,
     OPT_VM,
+    OPT_DEVICE,
 };
 
 /* Parses "--allowed-address IP[,MAC]" into an AddressPair. */
@@ -418,6 +419,45 @@ static const struct cli_option list_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
+static const struct cli_option bind_options[] = {
+    {"device", OPT_DEVICE, "ID", "the VM's device (e.g. its NIC) using the port"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* BindPort / UnbindPort: which VM uses the port (its status shows it). */
+static int
+bind_or_unbind(const struct cli_args *args, bool bind)
+{
+    struct cli_error err = {0};
+    char *id = cli_resolve(&cli_port_resource, args->pos[0], NULL, &err);
+    if (!id) {
+        return cli_error_report(&err);
+    }
+    json_t *req = json_pack("{s:s}", "portId", id);
+    if (bind) {
+        json_object_set_new(req, "vmId", json_string(args->pos[1]));
+        const char *device = cli_args_get(args, OPT_DEVICE);
+        if (device) {
+            json_object_set_new(req, "deviceId", json_string(device));
+        }
+    }
+    free(id);
+    return cli_send_and_show(bind ? "PortService/BindPort" : "PortService/UnbindPort", req, &err,
+                             port_show_table);
+}
+
+static int
+cmd_bind(const struct cli_args *args)
+{
+    return bind_or_unbind(args, true);
+}
+
+static int
+cmd_unbind(const struct cli_args *args)
+{
+    return bind_or_unbind(args, false);
+}
+
 static const struct cli_command port_commands[] = {
     {"create", "NAME --network NET [options]", "Create a port on a network",
      "The port is DOWN until a hypervisor binds it (its interface sets\n"
@@ -442,6 +482,12 @@ static const struct cli_command port_commands[] = {
      1, 1, cmd_update},
     {"delete", "NAME|ID...", "Delete ports", NULL, cli_no_options,
      "  lqnet port delete web-1 web-2\n", 1, -1, cmd_delete},
+    {"bind", "NAME|ID VM [--device ID]", "Record which VM uses a port",
+     "Shows the VM in the port's status (and 'port list --vm VM'). The hypervisor\n"
+     "plugging the VM's interface is what makes the port ACTIVE.",
+     bind_options, "  lqnet port bind web-1 vm-0001 --device tap0\n", 2, 2, cmd_bind},
+    {"unbind", "NAME|ID", "Forget which VM uses a port", NULL, cli_no_options,
+     "  lqnet port unbind web-1\n", 1, 1, cmd_unbind},
     {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL},
 };
 

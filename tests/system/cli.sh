@@ -70,6 +70,9 @@ check "port update --admin-down shows it down" prints '^\| admin state +\| down 
     port update p1 --admin-down
 check "port show -o json: spec.adminStateUp is false" is port show "$P1" -- '.spec.adminStateUp == false'
 check "network show counts the port" eventually 10 prints '^\| ports +\| 1 +\|$' network show web
+check "port bind records the VM" is port bind p1 vm-0042 --device tap0 -- '.status.vmId == "vm-0042"'
+check "port list --vm finds it" prints "^\\| $P1 +\\| p1 " port list --vm vm-0042
+check "port unbind forgets it" is port unbind p1 -- '(.status.vmId // "") == ""'
 
 # --- errors and exit statuses ----------------------------------------------------------
 check "a /33 subnet is an API error (1) naming the field" \
