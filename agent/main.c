@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,14 +95,6 @@ static void
 on_change(void *a)
 {
     reconcile(a);
-}
-
-static void
-on_signal(evutil_socket_t sig, short what, void *base)
-{
-    (void)sig;
-    (void)what;
-    event_base_loopbreak(base);
 }
 
 int
@@ -211,13 +202,7 @@ main(int argc, char **argv)
     LOG_INFO("agent", "chassis %s: watching %s", a.cfg.system_id, ovs_db);
     daemon_ready();
 
-    struct event *term = evsignal_new(base, SIGTERM, on_signal, base);
-    struct event *intr = evsignal_new(base, SIGINT, on_signal, base);
-    event_add(term, NULL);
-    event_add(intr, NULL);
-    event_base_dispatch(base);
-    event_free(term);
-    event_free(intr);
+    daemon_run(base, "agent");
     ovsdb_client_destroy(a.conf);
     event_base_free(base);
     if (pidfile) {

@@ -4,7 +4,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,14 +284,6 @@ metrics(void *d_, struct evbuffer *out, const char **ct)
     return 200;
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *base)
-{
-    (void)what;
-    LOG_INFO("lqnetd", "signal %d: exiting", (int)sig);
-    event_base_loopbreak(base);
-}
-
 static const char *const nb_ls[] = {"name", "ports", "external_ids", NULL};
 static const char *const nb_lsp[] = {"name",    "addresses",   "port_security",  "dhcpv4_options",
                                      "enabled", "options",     "external_ids",   "up",
@@ -317,7 +308,6 @@ main(int argc, char **argv)
 {
     struct options o;
     parse_options(argc, argv, &o);
-    signal(SIGPIPE, SIG_IGN);
     if (o.log_file && lq_log_open(o.log_file)) {
         fprintf(stderr, "lqnetd: cannot open log file %s: %s\n", o.log_file, strerror(errno));
         return 1;
@@ -417,14 +407,8 @@ main(int argc, char **argv)
     LOG_INFO("lqnetd", "API listening on http://%s", o.listen);
     daemon_ready();
 
-    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
-    event_base_dispatch(base);
+    daemon_run(base, "lqnetd");
 
-    event_free(sigterm);
-    event_free(sigint);
     rpc_server_destroy(server);
     reconciler_destroy(svc->reconciler);
     ovsdb_client_destroy(svc->lqdb);

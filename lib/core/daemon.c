@@ -1,12 +1,16 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "log.h"
 
 static int ready_fd = -1;
 
@@ -65,4 +69,32 @@ daemon_write_pidfile(const char *path)
     }
     fprintf(f, "%ld\n", (long)getpid());
     return fclose(f) ? -errno : 0;
+}
+
+struct stop {
+    struct event_base *base;
+    const char *module;
+};
+
+static void
+on_signal(evutil_socket_t sig, short what, void *stop_)
+{
+    struct stop *stop = stop_;
+    (void)what;
+    LOG_INFO(stop->module, "signal %d: exiting", (int)sig);
+    event_base_loopbreak(stop->base);
+}
+
+void
+daemon_run(struct event_base *base, const char *module)
+{
+    struct stop stop = {base, module};
+    signal(SIGPIPE, SIG_IGN);
+    struct event *term = evsignal_new(base, SIGTERM, on_signal, &stop);
+    struct event *intr = evsignal_new(base, SIGINT, on_signal, &stop);
+    event_add(term, NULL);
+    event_add(intr, NULL);
+    event_base_dispatch(base);
+    event_free(term);
+    event_free(intr);
 }

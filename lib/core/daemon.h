@@ -10,4 +10,10 @@ void daemon_ready(void);
 /* Writes our pid to 'path'. Returns 0 or a negative errno. */
 int daemon_write_pidfile(const char *path);
 
+struct event_base;
+/* Runs 'base' until SIGTERM or SIGINT, logging the signal under 'module'.
+ * SIGPIPE is ignored while it runs, so a peer that goes away is an error
+ * on its socket, not the death of the daemon. */
+void daemon_run(struct event_base *base, const char *module);
+
 #endif
